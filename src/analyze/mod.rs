@@ -1,0 +1,255 @@
+//! Analysis: a structured document → a report of inquiry points.
+//!
+//! The pipeline is segment → amounts → 三重一大 classification → one scan of all rule
+//! terms → rule evaluation → findings. Findings of one kind whose evidence overlaps
+//! merge into one inquiry point (a reviewer raises one question per issue, however
+//! many rules saw it), and points are ordered by severity, then position.
+
+pub mod amount;
+pub mod decision;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::ingest::Document;
+use crate::rules::RuleSet;
+use crate::rules::engine::{Prepared, RawFinding, scan};
+use crate::rules::model::Severity;
+use crate::segment::segmenter;
+
+use amount::{Amount, find_amounts, format_yuan};
+use decision::{Classification, DecisionType, classify, selected};
+
+/// One inquiry point drafted from rule hits.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule_id: String,
+    /// Every rule merged into this point (the first is `rule_id`).
+    pub rule_ids: Vec<String>,
+    pub kind: String,
+    pub kind_name: String,
+    pub title: String,
+    pub severity: Severity,
+    pub confidence: f32,
+    /// Character offsets of the evidence quote in the extracted text.
+    pub start: usize,
+    pub end: usize,
+    pub quote: String,
+    /// The matched signal inside the quote, in character offsets.
+    pub signal: String,
+    pub signal_start: usize,
+    pub signal_end: usize,
+    pub clause: String,
+    pub question: String,
+    pub basis: Vec<String>,
+    pub amounts: Vec<String>,
+}
+
+/// The analysis of one readable document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub title: Option<String>,
+    pub chars: usize,
+    pub tokens: usize,
+    pub decision_types: Vec<DecisionType>,
+    pub classification: Vec<Classification>,
+    pub amounts: Vec<AmountOut>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AmountOut {
+    pub text: String,
+    pub yuan: f64,
+    pub yuan_to: Option<f64>,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Character offset of byte `byte` in `doc.text`, counted from the enclosing block.
+pub fn char_at(doc: &Document, byte: usize) -> usize {
+    match doc.block_at(byte) {
+        Some(i) => {
+            let b = &doc.blocks[i];
+            b.start + doc.text[b.byte_start..byte].chars().count()
+        }
+        None => doc.text[..byte.min(doc.text.len())].chars().count(),
+    }
+}
+
+/// Runs the whole analysis of one document.
+pub fn analyze(doc: &Document, rules: &RuleSet, cfg: &Config) -> Analysis {
+    let seg = segmenter();
+    let boundaries = seg.boundaries(&doc.text);
+    let amounts = find_amounts(&doc.text);
+    let classification = classify(doc, &amounts, cfg);
+    let types = selected(&classification);
+    let occ = scan(&rules.matcher, &doc.text, Some(&boundaries));
+    let prep = Prepared::new(doc, occ, &amounts, &types);
+    let raw = prep.run_all(rules);
+    let findings = build_findings(&prep, rules, raw);
+    Analysis {
+        title: doc.title.clone(),
+        chars: doc.text.chars().count(),
+        tokens: boundaries.len().saturating_sub(1),
+        amounts: amounts
+            .iter()
+            .map(|a| AmountOut {
+                text: a.text.clone(),
+                yuan: a.yuan,
+                yuan_to: a.yuan_to,
+                start: char_at(doc, a.byte_start),
+                end: char_at(doc, a.byte_end),
+            })
+            .collect(),
+        decision_types: types,
+        classification,
+        findings,
+    }
+}
+
+fn amounts_in(amounts: &[Amount], lo: usize, hi: usize) -> impl Iterator<Item = &Amount> {
+    amounts
+        .iter()
+        .filter(move |a| a.byte_start >= lo && a.byte_end <= hi)
+}
+
+/// Turns raw hits into rendered, merged and ordered inquiry points.
+pub fn build_findings(prep: &Prepared, rules: &RuleSet, raw: Vec<RawFinding>) -> Vec<Finding> {
+    let doc = prep.doc;
+    let mut points: Vec<(RawFinding, Finding)> = Vec::new();
+    for r in raw {
+        let rule = &rules.rules[r.rule];
+        let kind_name = rules
+            .kind(&rule.kind)
+            .map(|k| k.name.clone())
+            .unwrap_or_default();
+        let (es, ee) = r.evidence;
+        let quote = doc.text[es..ee].to_string();
+        let clause = doc
+            .block_at(r.anchor.0)
+            .map(|i| doc.blocks[i].clause.clone())
+            .unwrap_or_default();
+        let in_quote: Vec<&Amount> = amounts_in(prep.amounts, es, ee).collect();
+        let in_clause: Vec<&Amount> = amounts_in(prep.amounts, r.context.0, r.context.1).collect();
+        let pick = if in_quote.is_empty() {
+            &in_clause
+        } else {
+            &in_quote
+        };
+        let amount = pick
+            .iter()
+            .max_by(|a, b| a.yuan.total_cmp(&b.yuan))
+            .map(|a| format_yuan(a.yuan_to.unwrap_or(a.yuan).max(a.yuan)));
+        let amounts: Vec<String> = in_clause.iter().map(|a| a.text.clone()).collect();
+        let signal = doc.text[r.anchor.0..r.anchor.1].to_string();
+        let title = doc.title.clone().unwrap_or_else(|| doc.name.clone());
+        let ctx = minijinja::context! {
+            quote => quote.clone(),
+            clause => clause.clone(),
+            signal => signal.clone(),
+            title => title,
+            amount => amount,
+            amounts => amounts.clone(),
+            kind_name => kind_name.clone(),
+            doc => doc.name.clone(),
+        };
+        let question = rules
+            .render_question(rule, ctx)
+            .unwrap_or_else(|e| format!("（问题模板渲染失败：{e}）{}", rule.title));
+        let finding = Finding {
+            rule_id: rule.id.clone(),
+            rule_ids: vec![rule.id.clone()],
+            kind: rule.kind.clone(),
+            kind_name,
+            title: rule.title.clone(),
+            severity: rule.severity,
+            confidence: rule.confidence,
+            start: char_at(doc, es),
+            end: char_at(doc, ee),
+            quote,
+            signal,
+            signal_start: char_at(doc, r.anchor.0),
+            signal_end: char_at(doc, r.anchor.1),
+            clause,
+            question,
+            basis: rule.basis.clone(),
+            amounts,
+        };
+        points.push((r, finding));
+    }
+    merge(points)
+}
+
+/// Merges points of one kind with overlapping evidence; keeps the most severe (then
+/// most confident) as the representative.
+fn merge(mut points: Vec<(RawFinding, Finding)>) -> Vec<Finding> {
+    points.sort_by(|a, b| a.1.kind.cmp(&b.1.kind).then(a.1.start.cmp(&b.1.start)));
+    let mut out: Vec<Finding> = Vec::new();
+    for (_, f) in points {
+        if let Some(last) = out.last_mut()
+            && last.kind == f.kind
+            && f.start < last.end
+            && last.start < f.end
+        {
+            let better = (f.severity, f.confidence) > (last.severity, last.confidence);
+            let mut ids = std::mem::take(&mut last.rule_ids);
+            for id in &f.rule_ids {
+                if !ids.contains(id) {
+                    ids.push(id.clone());
+                }
+            }
+            if better {
+                *last = f;
+                // Keep the representative first.
+                ids.retain(|i| *i != last.rule_id);
+                ids.insert(0, last.rule_id.clone());
+            }
+            last.rule_ids = ids;
+            continue;
+        }
+        out.push(f);
+    }
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.start.cmp(&b.start))
+            .then(a.kind.cmp(&b.kind))
+    });
+    out
+}
+
+/// Why one rule fired or not on `doc`: one line per signal and condition.
+pub fn explain(doc: &Document, rules: &RuleSet, idx: usize, cfg: &Config) -> Vec<String> {
+    let boundaries = segmenter().boundaries(&doc.text);
+    let amounts = find_amounts(&doc.text);
+    let classification = classify(doc, &amounts, cfg);
+    let types = selected(&classification);
+    let occ = scan(&rules.matcher, &doc.text, Some(&boundaries));
+    let prep = Prepared::new(doc, occ, &amounts, &types);
+    let mut lines = vec![format!(
+        "文档“三重一大”类型：{}",
+        if types.is_empty() {
+            "未识别".to_string()
+        } else {
+            types
+                .iter()
+                .map(|t| t.label())
+                .collect::<Vec<_>>()
+                .join("、")
+        }
+    )];
+    let mut raw = Vec::new();
+    prep.run_rule(idx, &rules.rules[idx], false, Some(&mut lines), &mut raw);
+    let n = raw.len();
+    let findings = build_findings(&prep, rules, raw);
+    if n == 0 {
+        lines.push("结论：未命中。".into());
+    } else {
+        lines.push(format!("结论：命中 {n} 处。"));
+        for f in findings {
+            lines.push(format!("  {}「{}」→ {}", f.clause, f.quote, f.question));
+        }
+    }
+    lines
+}

@@ -1,0 +1,673 @@
+//! Loading and validating a rule directory, and compiling it into matchers.
+//!
+//! Every term of every rule goes into one Aho-Corasick automaton (literals) or one
+//! `RegexSet` (patterns), deduplicated by source text, so scanning a document costs
+//! the same whether one rule or a thousand use a term: rules then only look up term
+//! occurrences by id. Validation collects every problem it finds, each with file,
+//! line and rule id, instead of stopping at the first.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexSet};
+use sha2::{Digest, Sha256};
+
+use super::model::{
+    ConditionDef, KindDef, KindsFile, RuleDef, RuleFile, Scope, Severity, Side, SignalPlace,
+    Threshold,
+};
+use crate::analyze::decision::DecisionType;
+use crate::config::Config;
+
+/// Index of a pattern in [`Matcher::patterns`].
+pub type PatId = u32;
+
+/// One problem in the rule set, located.
+#[derive(Debug, Clone)]
+pub struct RuleProblem {
+    pub file: String,
+    pub line: Option<usize>,
+    pub rule_id: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for RuleProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(id) = &self.rule_id {
+            write!(f, " 规则 {id}")?;
+        }
+        write!(f, "：{}", self.message)
+    }
+}
+
+/// The rule set could not be loaded; lists every problem found.
+#[derive(Debug)]
+pub struct RuleSetError {
+    pub problems: Vec<RuleProblem>,
+}
+
+impl fmt::Display for RuleSetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "规则集有 {} 处错误 / rule set has {} error(s):",
+            self.problems.len(),
+            self.problems.len()
+        )?;
+        for p in &self.problems {
+            writeln!(f, "  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RuleSetError {}
+
+#[derive(Debug, Clone)]
+pub struct PatternInfo {
+    /// The term as written in the rule file (`re:` prefix kept).
+    pub source: String,
+    /// Whether a match must start and end on jieba word boundaries (`w:` terms).
+    pub word: bool,
+}
+
+/// All terms of the rule set, compiled once.
+pub struct Matcher {
+    pub patterns: Vec<PatternInfo>,
+    pub(crate) ac: Option<AhoCorasick>,
+    /// Aho-Corasick pattern index → PatId.
+    pub(crate) ac_ids: Vec<PatId>,
+    pub(crate) regex_set: Option<RegexSet>,
+    pub(crate) regexes: Vec<(Regex, PatId)>,
+    pub(crate) any_word: bool,
+}
+
+/// A term list as written: each entry is a group of alternative patterns
+/// (a literal is a group of one; `@set` expands to the set's members).
+#[derive(Debug, Clone, Default)]
+pub struct Terms {
+    pub groups: Vec<Vec<PatId>>,
+}
+
+impl Terms {
+    pub fn flat(&self) -> impl Iterator<Item = PatId> + '_ {
+        self.groups.iter().flatten().copied()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AmountCond {
+    pub min: Option<f64>,
+    pub below: Option<f64>,
+    pub count: usize,
+    pub sum_min: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cond {
+    pub any: Option<Terms>,
+    pub all: Option<Terms>,
+    pub none: Option<Terms>,
+    pub count: usize,
+    pub scope: Scope,
+    pub scope_given: bool,
+    pub within: Option<usize>,
+    pub side: Option<Side>,
+    pub amount: Option<AmountCond>,
+    pub or: Vec<Cond>,
+    pub and: Vec<Cond>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub severity: Severity,
+    pub confidence: f32,
+    pub decision_types: Vec<DecisionType>,
+    pub basis: Vec<String>,
+    pub signal: Terms,
+    pub signal_in: Vec<SignalPlace>,
+    pub negatable: bool,
+    pub once: bool,
+    pub require: Vec<Cond>,
+    pub unless: Vec<Cond>,
+    pub positive: Vec<super::model::PositiveExample>,
+    pub negative: Vec<String>,
+    pub file: String,
+    pub line: usize,
+}
+
+/// A loaded, validated and compiled rule set.
+pub struct RuleSet {
+    /// Hash of the rule files; every report carries it.
+    pub version: String,
+    pub dir: PathBuf,
+    pub kinds: Vec<KindDef>,
+    pub rules: Vec<Rule>,
+    pub matcher: Matcher,
+    /// The jieba user dictionary of this rule set (`dict.txt`).
+    pub dict: Option<String>,
+    pub(crate) templates: minijinja::Environment<'static>,
+}
+
+impl RuleSet {
+    pub fn kind(&self, id: &str) -> Option<&KindDef> {
+        self.kinds.iter().find(|k| k.id == id)
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Renders a rule's question template.
+    pub fn render_question(
+        &self,
+        rule: &Rule,
+        ctx: minijinja::Value,
+    ) -> Result<String, minijinja::Error> {
+        let tmpl = self.templates.get_template(&rule.id)?;
+        Ok(tmpl.render(ctx)?.trim().to_string())
+    }
+
+    /// Loads `dir`: `kinds.toml`, `dict.txt` and every other `*.toml` as a rule pack.
+    pub fn load(dir: &Path, config: &Config) -> Result<RuleSet, RuleSetError> {
+        let mut problems = Vec::new();
+        let mut hasher = Sha256::new();
+        let dir_shown = dir.display().to_string();
+        let err = |file: &str, message: String| RuleProblem {
+            file: file.to_string(),
+            line: None,
+            rule_id: None,
+            message,
+        };
+
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect(),
+            Err(e) => {
+                return Err(RuleSetError {
+                    problems: vec![err(&dir_shown, format!("无法读取规则目录：{e}"))],
+                });
+            }
+        };
+        files.sort();
+
+        let kinds_path = dir.join("kinds.toml");
+        let kinds: Vec<KindDef> = match std::fs::read_to_string(&kinds_path) {
+            Ok(text) => {
+                hasher.update(b"kinds.toml\0");
+                hasher.update(text.as_bytes());
+                match toml::from_str::<KindsFile>(&text) {
+                    Ok(k) => k.kinds,
+                    Err(e) => {
+                        problems.push(located(&kinds_path, &text, &e));
+                        Vec::new()
+                    }
+                }
+            }
+            Err(e) => {
+                problems.push(err(
+                    &kinds_path.display().to_string(),
+                    format!("缺少风险类型文件 kinds.toml：{e}"),
+                ));
+                Vec::new()
+            }
+        };
+        let mut seen_kinds = HashSet::new();
+        for k in &kinds {
+            if !seen_kinds.insert(k.id.as_str()) {
+                problems.push(err(
+                    &kinds_path.display().to_string(),
+                    format!("风险类型 id 重复：{}", k.id),
+                ));
+            }
+            for t in &k.decision_types {
+                if DecisionType::parse(t).is_none() {
+                    problems.push(err(
+                        &kinds_path.display().to_string(),
+                        format!("风险类型 {} 的 decision_types 含未知取值“{t}”", k.id),
+                    ));
+                }
+            }
+        }
+
+        let dict_path = dir.join("dict.txt");
+        let dict = std::fs::read_to_string(&dict_path).ok();
+        if let Some(d) = &dict {
+            hasher.update(b"dict.txt\0");
+            hasher.update(d.as_bytes());
+        }
+
+        // Parse every pack first: sets are global across files.
+        let mut parsed: Vec<(String, String, RuleFile)> = Vec::new();
+        for path in files.iter().filter(|p| *p != &kinds_path) {
+            let shown = path.display().to_string();
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    problems.push(err(&shown, format!("无法读取：{e}")));
+                    continue;
+                }
+            };
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            hasher.update(name.as_bytes());
+            hasher.update(b"\0");
+            hasher.update(text.as_bytes());
+            match toml::from_str::<RuleFile>(&text) {
+                Ok(f) => parsed.push((shown, text, f)),
+                Err(e) => problems.push(located(path, &text, &e)),
+            }
+        }
+
+        let mut sets: HashMap<String, (Vec<String>, String)> = HashMap::new();
+        for (file, _, f) in &parsed {
+            for (name, members) in &f.sets {
+                if let Some((_, other)) = sets.get(name) {
+                    problems.push(err(file, format!("词表 @{name} 重复定义（另见 {other}）")));
+                    continue;
+                }
+                for m in members {
+                    if m.starts_with('@') {
+                        problems.push(err(file, format!("词表 @{name} 不能引用其他词表（{m}）")));
+                    }
+                }
+                sets.insert(name.clone(), (members.clone(), file.clone()));
+            }
+        }
+
+        let mut builder = MatcherBuilder::default();
+        let mut rules = Vec::new();
+        let mut ids: HashMap<String, (String, usize)> = HashMap::new();
+        let mut templates = minijinja::Environment::new();
+        templates.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        templates.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
+
+        for (file, text, f) in parsed {
+            for def in f.rules {
+                let line = line_of(&text, def.id.span().start);
+                let id = def.id.get_ref().clone();
+                let mut ctx = Ctx {
+                    file: &file,
+                    line,
+                    rule_id: &id,
+                    problems: &mut problems,
+                    sets: &sets,
+                    builder: &mut builder,
+                    config,
+                };
+                if let Some((other_file, other_line)) = ids.get(&id) {
+                    ctx.problem(format!("规则 id 重复（另见 {other_file}:{other_line}）"));
+                    continue;
+                }
+                ids.insert(id.clone(), (file.clone(), line));
+                if let Some(rule) = ctx.rule(&def, &seen_kinds) {
+                    match templates.add_template_owned(id.clone(), def.question.clone()) {
+                        Ok(()) => {
+                            let sample = minijinja::context! {
+                                quote => "示例原文", clause => "第一条", signal => "示例",
+                                title => "示例草案", amount => "100万元", amounts => vec!["100万元"],
+                                kind_name => "示例", doc => "示例.docx",
+                            };
+                            let rendered =
+                                templates.get_template(&id).and_then(|t| t.render(&sample));
+                            match rendered {
+                                Ok(s) if s.trim().is_empty() => {
+                                    ctx.problem("问题模板渲染结果为空".into())
+                                }
+                                Ok(_) => rules.push(rule),
+                                Err(e) => ctx.problem(format!("问题模板无法渲染：{e}")),
+                            }
+                        }
+                        Err(e) => ctx.problem(format!("问题模板语法错误：{e}")),
+                    }
+                }
+            }
+        }
+
+        let matcher = match builder.build() {
+            Ok(m) => m,
+            Err(e) => {
+                problems.push(err(&dir_shown, e));
+                return Err(RuleSetError { problems });
+            }
+        };
+        if !problems.is_empty() {
+            return Err(RuleSetError { problems });
+        }
+        let digest = hasher.finalize();
+        let version = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        Ok(RuleSet {
+            version,
+            dir: dir.to_path_buf(),
+            kinds,
+            rules,
+            matcher,
+            dict,
+            templates,
+        })
+    }
+}
+
+/// A toml error located at its line in `path`.
+fn located(path: &Path, text: &str, e: &toml::de::Error) -> RuleProblem {
+    let line = e.span().map(|s| line_of(text, s.start));
+    let rule_id = e.span().and_then(|s| enclosing_rule_id(text, s.start));
+    RuleProblem {
+        file: path.display().to_string(),
+        line,
+        rule_id,
+        message: e.message().to_string(),
+    }
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    text[..byte.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The `id = "…"` of the `[[rule]]` table around `byte`, for syntax errors that
+/// serde reports before any rule is built.
+fn enclosing_rule_id(text: &str, byte: usize) -> Option<String> {
+    let head = &text[..byte.min(text.len())];
+    let start = head.rfind("[[rule]]")?;
+    let rest = &text[start..];
+    let end = rest[8..].find("[[rule]]").map_or(rest.len(), |i| i + 8);
+    rest[..end].lines().find_map(|l| {
+        let l = l.trim();
+        let v = l.strip_prefix("id")?.trim_start().strip_prefix('=')?.trim();
+        Some(v.trim_matches('"').to_string())
+    })
+}
+
+#[derive(Default)]
+struct MatcherBuilder {
+    patterns: Vec<PatternInfo>,
+    by_source: HashMap<String, PatId>,
+}
+
+impl MatcherBuilder {
+    fn intern(&mut self, source: &str) -> Result<PatId, String> {
+        if let Some(&id) = self.by_source.get(source) {
+            return Ok(id);
+        }
+        let word = source.starts_with("w:");
+        if let Some(re) = source.strip_prefix("re:") {
+            Regex::new(re).map_err(|e| format!("正则表达式“{re}”无法编译：{e}"))?;
+            if Regex::new(re).is_ok_and(|r| r.is_match("")) {
+                return Err(format!("正则表达式“{re}”能匹配空串"));
+            }
+        } else {
+            let lit = source.strip_prefix("w:").unwrap_or(source);
+            if lit.trim().is_empty() {
+                return Err("词语不能为空".into());
+            }
+        }
+        let id = self.patterns.len() as PatId;
+        self.patterns.push(PatternInfo {
+            source: source.to_string(),
+            word,
+        });
+        self.by_source.insert(source.to_string(), id);
+        Ok(id)
+    }
+
+    fn build(self) -> Result<Matcher, String> {
+        let mut lits = Vec::new();
+        let mut ac_ids = Vec::new();
+        let mut res = Vec::new();
+        let mut regexes = Vec::new();
+        for (i, p) in self.patterns.iter().enumerate() {
+            if let Some(re) = p.source.strip_prefix("re:") {
+                res.push(re.to_string());
+                regexes.push((Regex::new(re).map_err(|e| e.to_string())?, i as PatId));
+            } else {
+                lits.push(p.source.strip_prefix("w:").unwrap_or(&p.source).to_string());
+                ac_ids.push(i as PatId);
+            }
+        }
+        let ac = if lits.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .build(&lits)
+                    .map_err(|e| format!("词语自动机构建失败：{e}"))?,
+            )
+        };
+        let regex_set = if res.is_empty() {
+            None
+        } else {
+            Some(RegexSet::new(&res).map_err(|e| format!("正则集合构建失败：{e}"))?)
+        };
+        let any_word = self.patterns.iter().any(|p| p.word);
+        Ok(Matcher {
+            patterns: self.patterns,
+            ac,
+            ac_ids,
+            regex_set,
+            regexes,
+            any_word,
+        })
+    }
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    line: usize,
+    rule_id: &'a str,
+    problems: &'a mut Vec<RuleProblem>,
+    sets: &'a HashMap<String, (Vec<String>, String)>,
+    builder: &'a mut MatcherBuilder,
+    config: &'a Config,
+}
+
+impl Ctx<'_> {
+    fn problem(&mut self, message: String) {
+        self.problems.push(RuleProblem {
+            file: self.file.to_string(),
+            line: Some(self.line),
+            rule_id: Some(self.rule_id.to_string()),
+            message,
+        });
+    }
+
+    fn terms(&mut self, list: &[String], what: &str) -> Terms {
+        if list.is_empty() {
+            self.problem(format!("{what} 的词语列表为空"));
+        }
+        let mut groups = Vec::new();
+        for t in list {
+            let members: Vec<String> = if let Some(name) = t.strip_prefix('@') {
+                match self.sets.get(name) {
+                    Some((m, _)) => m.clone(),
+                    None => {
+                        self.problem(format!("{what} 引用了未定义的词表 @{name}"));
+                        continue;
+                    }
+                }
+            } else {
+                vec![t.clone()]
+            };
+            let mut group = Vec::new();
+            for m in members {
+                match self.builder.intern(&m) {
+                    Ok(id) => group.push(id),
+                    Err(e) => self.problem(format!("{what}：{e}")),
+                }
+            }
+            groups.push(group);
+        }
+        Terms { groups }
+    }
+
+    fn threshold(&mut self, t: &Threshold) -> Option<f64> {
+        match t {
+            Threshold::Yuan(v) => Some(*v),
+            Threshold::Named(name) => {
+                let v = self.config.threshold(name);
+                if v.is_none() {
+                    self.problem(format!(
+                        "金额阈值“{name}”未配置（可用：{}）",
+                        self.config
+                            .thresholds
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    ));
+                }
+                v
+            }
+        }
+    }
+
+    fn cond(&mut self, def: &ConditionDef, what: &str) -> Cond {
+        let any = def.any.as_ref().map(|l| self.terms(l, what));
+        let all = def.all.as_ref().map(|l| self.terms(l, what));
+        let none = def.none.as_ref().map(|l| self.terms(l, what));
+        let has_amount = def.amount_min.is_some()
+            || def.amount_below.is_some()
+            || def.amount_count.is_some()
+            || def.amount_sum_min.is_some();
+        let amount = has_amount.then(|| AmountCond {
+            min: def.amount_min.as_ref().and_then(|t| self.threshold(t)),
+            below: def.amount_below.as_ref().and_then(|t| self.threshold(t)),
+            count: def.amount_count.unwrap_or(1).max(1),
+            sum_min: def.amount_sum_min.as_ref().and_then(|t| self.threshold(t)),
+        });
+        let or: Vec<Cond> = def
+            .or
+            .iter()
+            .flatten()
+            .map(|c| self.cond(c, what))
+            .collect();
+        let and: Vec<Cond> = def
+            .and
+            .iter()
+            .flatten()
+            .map(|c| self.cond(c, what))
+            .collect();
+        if any.is_none()
+            && all.is_none()
+            && none.is_none()
+            && amount.is_none()
+            && or.is_empty()
+            && and.is_empty()
+        {
+            self.problem(format!(
+                "{what} 中有一个条件没有任何检验（需要 any/all/none/amount_*/or/and 之一）"
+            ));
+        }
+        if def.count.is_some() && any.is_none() {
+            self.problem(format!("{what}：count 只能与 any 一起使用"));
+        }
+        if def.or.as_ref().is_some_and(|o| o.is_empty()) {
+            self.problem(format!("{what}：or 列表为空"));
+        }
+        Cond {
+            any,
+            all,
+            none,
+            count: def.count.unwrap_or(1).max(1),
+            scope: def.scope.unwrap_or_default(),
+            scope_given: def.scope.is_some(),
+            within: def.within,
+            side: def.side,
+            amount,
+            or,
+            and,
+        }
+    }
+
+    fn rule(&mut self, def: &RuleDef, kinds: &HashSet<&str>) -> Option<Rule> {
+        let before = self.problems.len();
+        if !kinds.contains(def.kind.as_str()) {
+            self.problem(format!("未知的风险类型 kind = \"{}\"", def.kind));
+        }
+        if def.title.trim().is_empty() {
+            self.problem("title 不能为空".into());
+        }
+        if !(0.0..=1.0).contains(&def.confidence) {
+            self.problem(format!(
+                "confidence 应在 0 到 1 之间，现为 {}",
+                def.confidence
+            ));
+        }
+        let mut decision_types = Vec::new();
+        for t in &def.decision_types {
+            match DecisionType::parse(t) {
+                Some(d) => decision_types.push(d),
+                None => self.problem(format!(
+                    "decision_types 含未知取值“{t}”（可用 major_decision / personnel / major_project / large_fund）"
+                )),
+            }
+        }
+        if def.basis.is_empty() || def.basis.iter().any(|b| b.trim().is_empty()) {
+            self.problem("basis（依据）不能为空".into());
+        }
+        let signal = self.terms(&def.signal, "signal");
+        let require: Vec<Cond> = def
+            .require
+            .iter()
+            .map(|c| self.cond(c, "require"))
+            .collect();
+        let unless: Vec<Cond> = def.unless.iter().map(|c| self.cond(c, "unless")).collect();
+        if def.positive.len() < 2 {
+            self.problem(format!(
+                "至少需要 2 个正例（positive），现有 {}",
+                def.positive.len()
+            ));
+        }
+        if def.negative.len() < 2 {
+            self.problem(format!(
+                "至少需要 2 个反例（negative），现有 {}",
+                def.negative.len()
+            ));
+        }
+        for (i, p) in def.positive.iter().enumerate() {
+            if !p.text.contains(&p.evidence) || p.evidence.is_empty() {
+                self.problem(format!(
+                    "正例 {} 的 evidence“{}”不是其 text 的片段",
+                    i + 1,
+                    p.evidence
+                ));
+            }
+        }
+        (self.problems.len() == before).then(|| Rule {
+            id: def.id.get_ref().clone(),
+            kind: def.kind.clone(),
+            title: def.title.clone(),
+            severity: def.severity,
+            confidence: def.confidence,
+            decision_types,
+            basis: def.basis.clone(),
+            signal,
+            signal_in: def.signal_in.clone(),
+            negatable: def.negatable,
+            once: def.once,
+            require,
+            unless,
+            positive: def.positive.clone(),
+            negative: def.negative.clone(),
+            file: self.file.to_string(),
+            line: self.line,
+        })
+    }
+}

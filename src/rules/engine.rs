@@ -1,0 +1,703 @@
+//! Evaluating a compiled rule set on one document.
+//!
+//! The text is scanned once ([`scan`]) by the rule set's automaton and regex set,
+//! giving every term's occurrences; rules then only look occurrences up by id within
+//! a scope around each signal, so a rule costs lookups, not passes over the text.
+//!
+//! Negation is handled here, once for every rule, because it is a property of the
+//! language and not of any one risk:
+//! - a *prohibition* before a signal (严禁、不得 … in the same clause fragment, or a
+//!   "不得有下列行为：" lead-in to a list) means the draft forbids the risky act, so
+//!   the signal does not count as risk evidence;
+//! - a *negated safeguard* ("未经公开招标", "不再公示", "以专题会议代替常委会") is not
+//!   a safeguard, so it does not satisfy a `none`/`unless` check — except in the
+//!   conditional form "未经公示的，不得发放", which is a safeguard.
+
+use crate::analyze::amount::Amount;
+use crate::analyze::decision::DecisionType;
+use crate::ingest::{BlockKind, Document};
+
+use super::compile::{Cond, Matcher, PatId, Rule, RuleSet};
+use super::model::{Scope, Side, SignalPlace};
+
+/// Words that, before a signal, turn it into a prohibition.
+const PROHIBITIONS: &[&str] = &[
+    "严禁",
+    "禁止",
+    "不得",
+    "不准",
+    "不许",
+    "不允许",
+    "杜绝",
+    "防止",
+    "严防",
+    "避免",
+    "不予",
+    "制止",
+    "不应",
+    "不能",
+    "不可",
+    "不宜",
+    "无权",
+    "一律不",
+    "不再",
+    "纠正",
+    "查处",
+    "整治",
+    "防范",
+    "严查",
+    "坚决反对",
+    "反对",
+];
+
+/// Phrases that, just before a safeguard term, negate it.
+const SAFEGUARD_NEGATORS: &[&str] = &[
+    "未经",
+    "未进行",
+    "未开展",
+    "未按",
+    "未予",
+    "未履行",
+    "未组织",
+    "未作",
+    "未做",
+    "尚未",
+    "不经",
+    "不进行",
+    "不开展",
+    "不采用",
+    "不实行",
+    "不搞",
+    "不再",
+    "不需",
+    "不必",
+    "无需",
+    "无须",
+    "免于",
+    "免予",
+    "没有",
+    "暂不",
+    "规避",
+    "代替",
+    "替代",
+    "取代",
+    "绕开",
+    "绕过",
+    "省略",
+    "简化",
+    "跳过",
+    "免除",
+    "豁免",
+    "不组织",
+    "不履行",
+];
+
+/// After a negated safeguard, these make it a conditional requirement ("未经…不得…").
+const CONDITIONAL_TAILS: &[&str] = &[
+    "不得",
+    "不予",
+    "不能",
+    "一律不",
+    "严禁",
+    "禁止",
+    "方可",
+    "后方可",
+    "才能",
+    "无效",
+];
+
+const LIST_WORDS: &[&str] = &["下列", "以下", "如下", "行为", "情形"];
+
+/// How term occurrences are read: as risk evidence (prohibited mentions do not
+/// count) or as safeguards (negated mentions do not count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Polarity {
+    Risk,
+    Safeguard,
+}
+
+/// Every term occurrence of one document, by pattern id, sorted by start.
+pub struct Occurrences {
+    pub spans: Vec<Vec<(usize, usize)>>,
+}
+
+/// Runs the automaton and regex set over `text`. `boundaries` are jieba token ends,
+/// needed only when some term is word-bounded (`w:`).
+pub fn scan(m: &Matcher, text: &str, boundaries: Option<&[usize]>) -> Occurrences {
+    let mut spans: Vec<Vec<(usize, usize)>> = vec![Vec::new(); m.patterns.len()];
+    if let Some(ac) = &m.ac {
+        for hit in ac.find_overlapping_iter(text) {
+            spans[m.ac_ids[hit.pattern().as_usize()] as usize].push((hit.start(), hit.end()));
+        }
+    }
+    if let Some(set) = &m.regex_set {
+        for i in set.matches(text).iter() {
+            let (re, id) = &m.regexes[i];
+            spans[*id as usize].extend(re.find_iter(text).map(|h| (h.start(), h.end())));
+        }
+    }
+    if m.any_word
+        && let Some(b) = boundaries
+    {
+        for (id, p) in m.patterns.iter().enumerate() {
+            if p.word {
+                spans[id].retain(|(s, e)| b.binary_search(s).is_ok() && b.binary_search(e).is_ok());
+            }
+        }
+    }
+    for v in &mut spans {
+        if v.len() > 1 {
+            v.sort_unstable();
+            v.dedup();
+        }
+    }
+    Occurrences { spans }
+}
+
+/// A document prepared for rule evaluation.
+pub struct Prepared<'a> {
+    pub doc: &'a Document,
+    pub occ: Occurrences,
+    pub amounts: &'a [Amount],
+    pub decision_types: &'a [DecisionType],
+    /// Byte offsets just after each sentence end (。！？；, newline).
+    sentence_ends: Vec<usize>,
+}
+
+/// A rule hit before rendering: byte ranges into the document text.
+#[derive(Debug, Clone)]
+pub struct RawFinding {
+    pub rule: usize,
+    pub anchor: (usize, usize),
+    pub evidence: (usize, usize),
+    /// The scope used for amounts quoted in the question (the signal's clause).
+    pub context: (usize, usize),
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(
+        doc: &'a Document,
+        occ: Occurrences,
+        amounts: &'a [Amount],
+        decision_types: &'a [DecisionType],
+    ) -> Self {
+        let mut sentence_ends = Vec::new();
+        for (i, c) in doc.text.char_indices() {
+            if matches!(c, '。' | '！' | '？' | '；' | '!' | '?' | ';' | '\n') {
+                sentence_ends.push(i + c.len_utf8());
+            }
+        }
+        Prepared {
+            doc,
+            occ,
+            amounts,
+            decision_types,
+            sentence_ends,
+        }
+    }
+
+    fn text(&self) -> &str {
+        &self.doc.text
+    }
+
+    /// The sentence around byte `pos`, without its line break.
+    pub fn sentence(&self, pos: usize) -> (usize, usize) {
+        let i = self.sentence_ends.partition_point(|&e| e <= pos);
+        let lo = if i == 0 { 0 } else { self.sentence_ends[i - 1] };
+        let hi = self
+            .sentence_ends
+            .get(i)
+            .copied()
+            .unwrap_or(self.text().len());
+        let hi = if self.text()[..hi].ends_with('\n') {
+            hi - 1
+        } else {
+            hi
+        };
+        (lo, hi.max(lo))
+    }
+
+    fn paragraph(&self, pos: usize) -> (usize, usize) {
+        match self.doc.block_at(pos) {
+            Some(i) => {
+                let b = &self.doc.blocks[i];
+                (b.byte_start, b.byte_end)
+            }
+            None => self.sentence(pos),
+        }
+    }
+
+    /// The numbered unit around `pos`: the run of blocks sharing its clause path,
+    /// with the sub-items under it.
+    pub fn clause(&self, pos: usize) -> (usize, usize) {
+        let Some(i) = self.doc.block_at(pos) else {
+            return self.sentence(pos);
+        };
+        let blocks = &self.doc.blocks;
+        let path = &blocks[i].clause;
+        if path.is_empty() {
+            return self.paragraph(pos);
+        }
+        let mut first = i;
+        while first > 0 && blocks[first - 1].clause == *path {
+            first -= 1;
+        }
+        let mut last = i;
+        while last + 1 < blocks.len() && blocks[last + 1].clause.starts_with(path.as_str()) {
+            last += 1;
+        }
+        (blocks[first].byte_start, blocks[last].byte_end)
+    }
+
+    fn section(&self, pos: usize) -> (usize, usize) {
+        let Some(i) = self.doc.block_at(pos) else {
+            return (0, self.text().len());
+        };
+        let blocks = &self.doc.blocks;
+        let key = match blocks[i].kind {
+            BlockKind::Heading => Some(i),
+            _ => blocks[i].section,
+        };
+        let Some(h) = key else {
+            return (0, self.text().len());
+        };
+        let in_section = |b: usize| blocks[b].section == Some(h) || b == h;
+        let mut last = h;
+        while last + 1 < blocks.len() && in_section(last + 1) {
+            last += 1;
+        }
+        (blocks[h].byte_start, blocks[last].byte_end)
+    }
+
+    pub fn scope(&self, scope: Scope, pos: usize) -> (usize, usize) {
+        match scope {
+            Scope::Sentence => self.sentence(pos),
+            Scope::Clause => self.clause(pos),
+            Scope::Paragraph => self.paragraph(pos),
+            Scope::Section => self.section(pos),
+            Scope::Document => (0, self.text().len()),
+        }
+    }
+
+    /// Moves `n` characters back from byte `pos` (not before `floor`).
+    fn back_chars(&self, pos: usize, n: usize, floor: usize) -> usize {
+        let head = &self.text()[floor..pos];
+        match head.char_indices().rev().nth(n.saturating_sub(1)) {
+            Some((i, _)) if n > 0 => floor + i,
+            _ if n == 0 => pos,
+            _ => floor,
+        }
+    }
+
+    fn fwd_chars(&self, pos: usize, n: usize, ceil: usize) -> usize {
+        let tail = &self.text()[pos..ceil];
+        match tail.char_indices().nth(n) {
+            Some((i, _)) => pos + i,
+            None => ceil,
+        }
+    }
+
+    /// The clause fragment before `pos` (back to the nearest ，。；：), at most `max` chars.
+    fn fragment_before(&self, pos: usize, max: usize) -> &str {
+        let start = self.back_chars(pos, max, 0);
+        let window = &self.text()[start..pos];
+        let cut = window
+            .char_indices()
+            .rev()
+            .find(|(_, c)| {
+                matches!(
+                    c,
+                    '，' | '。' | '；' | '！' | '？' | '：' | ',' | ';' | ':' | '\n'
+                )
+            })
+            .map(|(i, c)| i + c.len_utf8())
+            .unwrap_or(0);
+        &window[cut..]
+    }
+
+    /// Whether the mention at `s` is forbidden by the draft (严禁 X, 不得有下列行为：…X).
+    pub fn prohibited(&self, s: usize) -> bool {
+        let frag = self.fragment_before(s, 24);
+        if PROHIBITIONS.iter().any(|p| frag.contains(p)) {
+            return true;
+        }
+        let lead_in_forbids = |lead: &str| {
+            PROHIBITIONS.iter().any(|p| lead.contains(p))
+                && LIST_WORDS.iter().any(|w| lead.contains(w))
+        };
+        // "……不得有下列行为：（一）……；（二）……" within one paragraph.
+        let (ps, _) = self.paragraph(s);
+        let before = &self.text()[ps..s];
+        if let Some(colon) = before.rfind('：').or_else(|| before.rfind(':')) {
+            let after_colon = &before[colon..];
+            if !after_colon.contains('。') && lead_in_forbids(&before[..colon]) {
+                return true;
+            }
+        }
+        // The same list with each item in its own paragraph.
+        if let Some(i) = self.doc.block_at(s) {
+            let blocks = &self.doc.blocks;
+            if blocks[i].kind == BlockKind::Item {
+                let mut j = i;
+                let mut steps = 0;
+                while j > 0 && blocks[j].kind == BlockKind::Item && steps < 40 {
+                    j -= 1;
+                    steps += 1;
+                }
+                if blocks[j].kind != BlockKind::Item {
+                    let lead = self.doc.block_text(&blocks[j]);
+                    let lead = lead.trim_end();
+                    if (lead.ends_with('：') || lead.ends_with(':')) && lead_in_forbids(lead) {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// Whether the safeguard mention at `(s, e)` is negated ("未经公开招标").
+    pub fn negated(&self, s: usize, e: usize) -> bool {
+        let frag = self.fragment_before(s, 8);
+        let close = self.fragment_before(s, 1);
+        let hit = SAFEGUARD_NEGATORS.iter().any(|n| frag.contains(n))
+            || close == "未"
+            || close == "不"
+            || close == "无";
+        if !hit {
+            return false;
+        }
+        // "未经公示的，不得兑现" is the safeguard itself.
+        let (_, sent_end) = self.sentence(s);
+        let tail_end = self.fwd_chars(e, 25, sent_end);
+        let tail = &self.text()[e..tail_end];
+        !CONDITIONAL_TAILS.iter().any(|t| tail.contains(t))
+    }
+
+    fn counts(&self, pol: Polarity, s: usize, e: usize) -> bool {
+        match pol {
+            Polarity::Risk => !self.prohibited(s),
+            Polarity::Safeguard => !self.negated(s, e),
+        }
+    }
+
+    /// Occurrences of `pats` inside `[lo, hi)` that count under `pol`, up to `limit`.
+    fn find(
+        &self,
+        pats: impl Iterator<Item = PatId>,
+        lo: usize,
+        hi: usize,
+        pol: Polarity,
+        limit: usize,
+    ) -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for p in pats {
+            let v = &self.occ.spans[p as usize];
+            let from = v.partition_point(|&(s, _)| s < lo);
+            for &(s, e) in &v[from..] {
+                if s >= hi {
+                    break;
+                }
+                if e <= hi && self.counts(pol, s, e) && !out.contains(&(s, e)) {
+                    out.push((s, e));
+                    if out.len() >= limit {
+                        return out;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn range_for(&self, c: &Cond, anchor: (usize, usize)) -> (usize, usize) {
+        let (s, e) = anchor;
+        let (mut lo, mut hi) = if c.within.is_some() && !c.scope_given {
+            (0, self.text().len())
+        } else {
+            self.scope(c.scope, s)
+        };
+        if let Some(n) = c.within {
+            lo = lo.max(self.back_chars(s, n, lo.min(s)));
+            hi = hi.min(self.fwd_chars(e.min(hi), n, hi));
+        }
+        match c.side {
+            Some(Side::Before) => hi = hi.min(s),
+            Some(Side::After) => lo = lo.max(e),
+            None => {}
+        }
+        (lo, hi.max(lo))
+    }
+
+    fn quote(&self, s: usize, e: usize) -> String {
+        let t: String = self.text()[s..e].chars().take(40).collect();
+        format!("“{t}”")
+    }
+
+    /// Evaluates one condition around `anchor`; writes why into `trace` if given.
+    pub fn eval(
+        &self,
+        c: &Cond,
+        anchor: (usize, usize),
+        pol: Polarity,
+        trace: &mut Option<&mut Vec<String>>,
+        depth: usize,
+    ) -> bool {
+        let (lo, hi) = self.range_for(c, anchor);
+        let pad = "  ".repeat(depth);
+        let mut log = |ok: bool, msg: String| {
+            if let Some(t) = trace.as_deref_mut() {
+                t.push(format!("{pad}{} {msg}", if ok { "✓" } else { "✗" }));
+            }
+        };
+        let where_ = format!("{:?} [{}..{}]", c.scope, lo, hi);
+        if let Some(any) = &c.any {
+            let found = self.find(any.flat(), lo, hi, pol, c.count);
+            let ok = found.len() >= c.count;
+            log(
+                ok,
+                match found.first() {
+                    Some(&(s, e)) => format!("any：在 {where_} 找到 {}", self.quote(s, e)),
+                    None => format!("any：{where_} 内没有所列词语"),
+                },
+            );
+            if !ok {
+                return false;
+            }
+        }
+        if let Some(all) = &c.all {
+            for g in &all.groups {
+                let found = self.find(g.iter().copied(), lo, hi, pol, 1);
+                if found.is_empty() {
+                    log(false, format!("all：{where_} 内缺少其中一项"));
+                    return false;
+                }
+            }
+            log(true, format!("all：{where_} 内各项均出现"));
+        }
+        if let Some(none) = &c.none {
+            let found = self.find(none.flat(), lo, hi, Polarity::Safeguard, 1);
+            if let Some(&(s, e)) = found.first() {
+                log(
+                    false,
+                    format!("none：{where_} 内已有保障措施 {}", self.quote(s, e)),
+                );
+                return false;
+            }
+            log(true, format!("none：{where_} 内未见所列保障措施"));
+        }
+        if let Some(a) = &c.amount {
+            let picked: Vec<f64> = self
+                .amounts
+                .iter()
+                .filter(|x| x.byte_start >= lo && x.byte_end <= hi)
+                .map(|x| x.yuan_to.unwrap_or(x.yuan).max(x.yuan))
+                .filter(|v| a.min.is_none_or(|m| *v >= m) && a.below.is_none_or(|b| *v < b))
+                .collect();
+            let sum: f64 = picked.iter().sum();
+            let ok = picked.len() >= a.count && a.sum_min.is_none_or(|m| sum >= m);
+            log(
+                ok,
+                format!(
+                    "amount：{where_} 内符合条件的金额 {} 笔，合计 {:.0} 元",
+                    picked.len(),
+                    sum
+                ),
+            );
+            if !ok {
+                return false;
+            }
+        }
+        if !c.or.is_empty() {
+            let ok =
+                c.or.iter()
+                    .any(|sub| self.eval(sub, anchor, pol, trace, depth + 1));
+            if !ok {
+                if let Some(t) = trace.as_deref_mut() {
+                    t.push(format!("{pad}✗ or：各分支均不成立"));
+                }
+                return false;
+            }
+        }
+        for sub in &c.and {
+            if !self.eval(sub, anchor, pol, trace, depth + 1) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn place_ok(&self, rule: &Rule, s: usize) -> bool {
+        if rule.signal_in.is_empty() {
+            return true;
+        }
+        let Some(i) = self.doc.block_at(s) else {
+            return false;
+        };
+        let kind = self.doc.blocks[i].kind;
+        rule.signal_in.iter().any(|p| {
+            matches!(
+                (p, kind),
+                (SignalPlace::Title, BlockKind::Title)
+                    | (SignalPlace::Heading, BlockKind::Heading)
+                    | (SignalPlace::Article, BlockKind::Article)
+                    | (SignalPlace::Item, BlockKind::Item)
+                    | (SignalPlace::Paragraph, BlockKind::Paragraph)
+                    | (SignalPlace::Table, BlockKind::TableCell { .. })
+            )
+        })
+    }
+
+    /// The evidence range for a signal: its sentence, trimmed, and clipped around the
+    /// signal when the sentence is very long.
+    pub fn evidence(&self, s: usize, e: usize) -> (usize, usize) {
+        let (mut lo, mut hi) = self.sentence(s);
+        let text = self.text();
+        if text[lo..hi].chars().count() > 160 {
+            let wlo = self.back_chars(s, 60, lo);
+            let whi = self.fwd_chars(e, 60, hi);
+            // Snap to a comma so the quote starts and ends at a phrase boundary.
+            lo = text[wlo..s]
+                .find('，')
+                .map(|i| wlo + i + '，'.len_utf8())
+                .unwrap_or(wlo);
+            hi = text[e..whi].rfind('，').map(|i| e + i).unwrap_or(whi);
+        }
+        while lo < hi {
+            let c = text[lo..].chars().next().unwrap_or(' ');
+            if c.is_whitespace() {
+                lo += c.len_utf8();
+            } else {
+                break;
+            }
+        }
+        while hi > lo {
+            let c = text[..hi].chars().next_back().unwrap_or(' ');
+            if c.is_whitespace() {
+                hi -= c.len_utf8();
+            } else {
+                break;
+            }
+        }
+        (lo, hi)
+    }
+
+    fn gated_out(&self, rule: &Rule) -> bool {
+        !rule.decision_types.is_empty()
+            && !rule
+                .decision_types
+                .iter()
+                .any(|d| self.decision_types.contains(d))
+    }
+
+    /// Evaluates one rule; `trace` receives an explanation per signal if given.
+    pub fn run_rule(
+        &self,
+        idx: usize,
+        rule: &Rule,
+        ignore_gating: bool,
+        mut trace: Option<&mut Vec<String>>,
+        out: &mut Vec<RawFinding>,
+    ) {
+        if !ignore_gating && self.gated_out(rule) {
+            if let Some(t) = trace.as_deref_mut() {
+                t.push(format!(
+                    "✗ 文档的“三重一大”类型不含规则要求的 {:?}，规则不适用",
+                    rule.decision_types
+                ));
+            }
+            return;
+        }
+        let mut anchors = self.find(
+            rule.signal.flat(),
+            0,
+            self.text().len(),
+            Polarity::Risk,
+            usize::MAX,
+        );
+        if let Some(t) = trace.as_deref_mut() {
+            let all = self.find(
+                rule.signal.flat(),
+                0,
+                self.text().len(),
+                Polarity::Safeguard,
+                usize::MAX,
+            );
+            if all.is_empty() {
+                t.push("✗ 未找到信号词（signal）".into());
+            }
+            for &(s, e) in &all {
+                if rule.negatable && self.prohibited(s) {
+                    t.push(format!(
+                        "✗ 信号 {} 前有禁止性表述（严禁/不得…），视为防范措施",
+                        self.quote(s, e)
+                    ));
+                }
+            }
+        }
+        if !rule.negatable {
+            anchors = self.find(
+                rule.signal.flat(),
+                0,
+                self.text().len(),
+                Polarity::Safeguard,
+                usize::MAX,
+            );
+        }
+        anchors.sort_unstable();
+        let mut last_evidence = None;
+        for (s, e) in anchors {
+            if !self.place_ok(rule, s) {
+                if let Some(t) = trace.as_deref_mut() {
+                    t.push(format!("✗ 信号 {} 不在规则要求的位置", self.quote(s, e)));
+                }
+                continue;
+            }
+            let evidence = self.evidence(s, e);
+            if last_evidence == Some(evidence) {
+                continue;
+            }
+            if let Some(t) = trace.as_deref_mut() {
+                t.push(format!("信号 {}（字节 {s}..{e}）：", self.quote(s, e)));
+            }
+            let ok_req = rule
+                .require
+                .iter()
+                .all(|c| self.eval(c, (s, e), Polarity::Risk, &mut trace, 1));
+            if !ok_req {
+                continue;
+            }
+            let blocked = rule
+                .unless
+                .iter()
+                .any(|c| self.eval(c, (s, e), Polarity::Safeguard, &mut trace, 1));
+            if blocked {
+                if let Some(t) = trace.as_deref_mut() {
+                    t.push("  ✗ unless 条件成立（已有保障措施），不报告".into());
+                }
+                continue;
+            }
+            if let Some(t) = trace.as_deref_mut() {
+                t.push("  ⇒ 命中".into());
+            }
+            last_evidence = Some(evidence);
+            out.push(RawFinding {
+                rule: idx,
+                anchor: (s, e),
+                evidence,
+                context: self.clause(s),
+            });
+            if rule.once {
+                break;
+            }
+        }
+    }
+
+    /// Evaluates every rule of the set.
+    pub fn run_all(&self, set: &RuleSet) -> Vec<RawFinding> {
+        let mut out = Vec::new();
+        for (i, r) in set.rules.iter().enumerate() {
+            self.run_rule(i, r, false, None, &mut out);
+        }
+        out
+    }
+}

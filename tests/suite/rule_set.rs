@@ -1,0 +1,193 @@
+//! The shipped rule set: coverage, self-tests, and loud failures on bad rule files.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use wenxun::rules::RuleSet;
+use wenxun::rules::examples;
+
+use super::common::{CONFIG, RULES, root};
+
+/// The 42 kind ids of the domain taxonomy (shared/domain/risk-kinds.toml).
+const TAXONOMY: &[&str] = &[
+    "procedure.collective_decision_missing", "procedure.legal_review_missing",
+    "procedure.risk_assessment_missing", "procedure.public_participation_missing",
+    "procedure.recusal_missing", "procedure.retroactive_approval",
+    "procedure.party_prestudy_missing", "procedure.urgency_shortcut",
+    "procedure.record_archiving_missing", "personnel.selection_procedure",
+    "personnel.pending_complaint", "personnel.soe_governance", "personnel.concurrent_posts_pay",
+    "personnel.kinship_avoidance", "personnel.recruitment_irregular", "personnel.pay_excess",
+    "procurement.bidding_evasion", "procurement.bid_splitting", "procurement.single_source_abuse",
+    "procurement.tailored_requirements", "project.scope_change", "project.approval_missing",
+    "project.public_commercial_mix", "project.land_transfer", "project.hidden_debt",
+    "funds.subsidy_eligibility", "funds.beneficiary_crosscheck", "funds.budget_missing",
+    "funds.loans_guarantees", "funds.advance_payment", "funds.performance_evaluation_missing",
+    "funds.preferential_policy", "funds.earmark_misuse", "assets.disposal_irregular",
+    "assets.related_party", "drafting.vague_discretion", "drafting.oversight_missing",
+    "drafting.fair_competition", "drafting.power_concentration", "drafting.ultra_vires",
+    "integrity.eight_rules", "integrity.leader_interference",
+];
+
+#[test]
+fn kinds_are_exactly_the_domain_taxonomy() {
+    let ours: BTreeSet<&str> = RULES.kinds.iter().map(|k| k.id.as_str()).collect();
+    let expected: BTreeSet<&str> = TAXONOMY.iter().copied().collect();
+    assert_eq!(ours, expected);
+    // When the shared taxonomy is beside the repo, it must agree too.
+    let shared = root().join("../shared/domain/risk-kinds.toml");
+    if let Ok(text) = std::fs::read_to_string(shared) {
+        let ids: BTreeSet<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("id = \""))
+            .map(|l| l.trim_end_matches('"').to_string())
+            .collect();
+        let ours: BTreeSet<String> = ours.iter().map(|s| s.to_string()).collect();
+        assert_eq!(ours, ids);
+    }
+}
+
+#[test]
+fn every_kind_has_a_rule_and_there_are_at_least_80() {
+    assert!(RULES.rules.len() >= 80, "only {} rules", RULES.rules.len());
+    let uncovered = examples::uncovered_kinds(&RULES);
+    assert!(uncovered.is_empty(), "kinds without rules: {uncovered:?}");
+}
+
+#[test]
+fn every_rule_passes_its_own_examples() {
+    let results = examples::run(&RULES);
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| !r.passed())
+        .map(|r| {
+            format!(
+                "{}\n    {}",
+                r.rule_id,
+                r.false_negatives
+                    .iter()
+                    .chain(&r.false_positives)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("\n    ")
+            )
+        })
+        .collect();
+    assert!(failed.is_empty(), "rules failing their examples:\n{}", failed.join("\n"));
+    for r in &results {
+        assert!(r.positives >= 2 && r.negatives >= 2, "{} lacks examples", r.rule_id);
+    }
+}
+
+#[test]
+fn rules_version_is_a_stable_hash_of_the_files() {
+    let again = RuleSet::load(&root().join("rules"), &CONFIG).expect("loads");
+    assert_eq!(again.version, RULES.version);
+    assert_eq!(RULES.version.len(), 16);
+}
+
+/// A rule directory with the shipped kinds and one pack of our own.
+fn dir_with_pack(pack: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(root().join("rules/kinds.toml"), dir.path().join("kinds.toml")).expect("copy");
+    std::fs::write(dir.path().join("pack.toml"), pack).expect("write");
+    dir
+}
+
+const GOOD: &str = r#"
+[[rule]]
+id = "t.direct"
+kind = "procurement.bidding_evasion"
+title = "直接委托"
+severity = "high"
+confidence = 0.8
+basis = ["《中华人民共和国招标投标法》第三条"]
+signal = ["直接委托"]
+unless = [ { scope = "document", any = ["公开招标"] } ]
+question = "{{ clause }}“{{ quote }}”的依据是什么？"
+positive = [
+  { text = "第五条 工程直接委托县城投公司实施。", evidence = "直接委托" },
+  { text = "由县住建局直接委托设计单位。", evidence = "直接委托" },
+]
+negative = ["第五条 工程严禁直接委托。", "工程直接委托。\n第六条 施工单位公开招标确定。"]
+"#;
+
+fn load_err(pack: &str) -> String {
+    let dir = dir_with_pack(pack);
+    match RuleSet::load(dir.path(), &CONFIG) {
+        Ok(_) => panic!("rule set should not load"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_valid_pack_loads_and_its_examples_pass() {
+    let dir = dir_with_pack(GOOD);
+    let set = RuleSet::load(dir.path(), &CONFIG).expect("loads");
+    assert!(examples::run(&set).iter().all(|r| r.passed()));
+}
+
+#[test]
+fn unknown_key_names_file_line_and_rule() {
+    let bad = GOOD.replace("confidence = 0.8", "confidence = 0.8\nconfidance = 1");
+    let msg = load_err(&bad);
+    assert!(msg.contains("pack.toml:8"), "{msg}");
+    assert!(msg.contains("t.direct"), "{msg}");
+    assert!(msg.contains("confidance"), "{msg}");
+}
+
+#[test]
+fn duplicate_ids_unknown_kinds_bad_regex_and_bad_templates_are_all_reported() {
+    let second = GOOD
+        .replace("procurement.bidding_evasion", "procurement.no_such_kind")
+        .replace("signal = [\"直接委托\"]", "signal = [\"re:直接(委托\"]")
+        .replace("{{ clause }}", "{{ clause ");
+    let msg = load_err(&format!("{GOOD}\n{second}"));
+    assert!(msg.contains("规则 id 重复"), "{msg}");
+    let other = second.replace("t.direct", "t.other");
+    let combined = format!("{GOOD}\n{other}");
+    let msg = load_err(&combined);
+    assert!(msg.contains("procurement.no_such_kind"), "{msg}");
+    assert!(msg.contains("正则表达式"), "{msg}");
+    assert!(msg.contains("问题模板"), "{msg}");
+    assert!(msg.contains("t.other"), "{msg}");
+    // Every problem carries the line of its rule.
+    let line = |needle: &str| {
+        let at = combined.find(needle).expect("needle");
+        combined[..at].matches('\n').count() + 1
+    };
+    assert!(msg.contains(&format!("pack.toml:{} 规则 t.other", line("id = \"t.other\""))), "{msg}");
+}
+
+#[test]
+fn too_few_examples_and_misplaced_evidence_fail_loading() {
+    let bad = GOOD
+        .replace(
+            "negative = [\"第五条 工程严禁直接委托。\", ",
+            "negative = [",
+        )
+        .replace("evidence = \"直接委托\" },\n  { text = \"由县住建局", "evidence = \"不在原文\" },\n  { text = \"由县住建局");
+    let msg = load_err(&bad);
+    assert!(msg.contains("至少需要 2 个反例"), "{msg}");
+    assert!(msg.contains("不在原文"), "{msg}");
+}
+
+#[test]
+fn unknown_set_and_unconfigured_threshold_are_reported() {
+    let bad = GOOD
+        .replace("any = [\"公开招标\"]", "any = [\"@no_such_set\"], amount_min = \"county_special\"");
+    let msg = load_err(&bad);
+    assert!(msg.contains("@no_such_set"), "{msg}");
+    assert!(msg.contains("county_special"), "{msg}");
+}
+
+#[test]
+fn a_broken_toml_file_is_located() {
+    let msg = load_err("[[rule]]\nid = \"x\"\nkind = \n");
+    assert!(msg.contains("pack.toml:3"), "{msg}");
+}
+
+#[test]
+fn a_missing_rules_directory_is_an_error_not_a_panic() {
+    let err = RuleSet::load(Path::new("/nonexistent/wenxun-rules"), &CONFIG);
+    assert!(err.is_err());
+}
