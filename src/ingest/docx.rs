@@ -482,6 +482,8 @@ fn is_on(val: Option<&str>) -> bool {
 enum StyleRole {
     Title,
     Heading(u8),
+    /// A table-of-contents entry (`toc 1`, `目录 1`): a copy of a heading, skipped.
+    Contents,
 }
 
 #[derive(Debug, Default)]
@@ -509,6 +511,9 @@ fn role_from_name(name: &str) -> Option<StyleRole> {
         .to_lowercase();
     if compact == "title" || compact == "标题" {
         return Some(StyleRole::Title);
+    }
+    if compact.starts_with("toc") || compact.starts_with("目录") {
+        return Some(StyleRole::Contents);
     }
     let level = compact
         .strip_prefix("heading")
@@ -1216,6 +1221,9 @@ impl<'a> Walker<'a> {
                 .next_label(self.numbering, self.styles, num_id, ilvl)
         });
 
+        if role == Some(StyleRole::Contents) {
+            return;
+        }
         let mut segments: Vec<String> = p
             .segments
             .into_iter()
@@ -1238,6 +1246,7 @@ impl<'a> Walker<'a> {
                 match role {
                     StyleRole::Title => Hint::Title,
                     StyleRole::Heading(n) => Hint::Heading(n),
+                    StyleRole::Contents => Hint::None,
                 }
             }
             (None, None, Some(label)) => Hint::Numbered(label),
@@ -1471,7 +1480,7 @@ mod tests {
     }
 
     #[test]
-    fn heading_and_title_styles_and_style_linked_numbering() {
+    fn heading_title_and_contents_styles_and_style_linked_numbering() {
         let styles = r#"
             <w:style w:type="paragraph" w:default="1" w:styleId="a"><w:name w:val="Normal"/></w:style>
             <w:style w:type="paragraph" w:styleId="a3"><w:name w:val="Title"/></w:style>
@@ -1480,6 +1489,7 @@ mod tests {
             <w:style w:type="paragraph" w:styleId="20"><w:name w:val="标题 2"/></w:style>
             <w:style w:type="paragraph" w:styleId="myHead"><w:name w:val="公文小标题"/><w:basedOn w:val="20"/></w:style>
             <w:style w:type="paragraph" w:styleId="lvl3"><w:name w:val="三级"/><w:pPr><w:outlineLvl w:val="2"/></w:pPr></w:style>
+            <w:style w:type="paragraph" w:styleId="TOC1"><w:name w:val="toc 1"/></w:style>
         "#;
         let styled = |id: &str, t: &str| {
             format!(
@@ -1488,6 +1498,7 @@ mod tests {
         };
         let body = [
             styled("a3", "关于加强公务用车管理的实施意见"),
+            styled("TOC1", "一、总体要求 ........ 1"),
             styled("1", "总体要求"),
             styled("myHead", "适用范围"),
             styled("lvl3", "车辆配备"),

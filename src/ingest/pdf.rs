@@ -7,10 +7,12 @@
 //! page into one paragraph. So this reader takes unpdf's *lines* (through its
 //! public `LayoutAnalyzer`, which also drops page numbers in the margins) and
 //! rebuilds paragraphs from geometry: a line continues the previous one only if
-//! the previous line runs to the right edge, this one is not indented, and it does
-//! not open with a numbering marker (第X条, 一、, （一）, 1.). The price is that
-//! tables come out as lines rather than cells, and multi-column layouts are read
-//! line by line; drafts are single-column prose.
+//! the previous line runs to the right edge and does not end a sentence, this one
+//! is not indented, and it does not open with a numbering marker (第X条, 一、,
+//! （一）, 1.). The price is that tables come out as one line per row (columns
+//! separated by a tab) rather than as cells, and multi-column layouts are read
+//! line by line; drafts are single-column prose. `LayoutAnalyzer` is public but
+//! low-level API: re-check this file when unpdf is upgraded.
 //!
 //! Spaces some converters put between CJK characters are removed, page numbers
 //! such as `- 3 -` or `第 3 页` are dropped, and a paragraph broken by a page break
@@ -180,7 +182,11 @@ fn clean_page(lines: &mut Vec<Line>) {
 /// tab between them, which unpdf's CJK joining would drop (`项目金额`), and which
 /// [`squeeze_cjk_spaces`] leaves alone.
 fn line_text(line: &unpdf::parser::TextLine) -> String {
-    let size = if line.font_size > 0.0 { line.font_size } else { 12.0 };
+    let size = if line.font_size > 0.0 {
+        line.font_size
+    } else {
+        12.0
+    };
     let far = |a: &unpdf::parser::TextSpan, b: &unpdf::parser::TextSpan| {
         b.x - (a.x + a.width) > 0.9 * size
     };
@@ -581,6 +587,26 @@ mod tests {
                 "（一）总投资500万元以下的，由主管部门审批；",
                 "（二）总投资500万元以上的，提交县政府常务会议集体研究决定，并报县委审定。重大项目还应当征求县人大常委会意见。",
                 "第三条　本办法自印发之日起施行。",
+            ]
+        );
+    }
+
+    #[test]
+    fn table_columns_on_one_line_stay_apart() {
+        let page: &[(f32, f32, f32, &str)] = &[
+            (104.0, 700.0, 16.0, "第五条　年度预算如下："),
+            (72.0, 671.0, 16.0, "项目"),
+            (300.0, 671.0, 16.0, "金额（万元）"),
+            (72.0, 642.0, 16.0, "村道硬化"),
+            (300.0, 642.0, 16.0, "120"),
+        ];
+        let blocks = read(&cjk_pdf(&[page])).unwrap();
+        assert_eq!(
+            texts(&blocks),
+            [
+                "第五条　年度预算如下：",
+                "项目\t金额（万元）",
+                "村道硬化\t120"
             ]
         );
     }

@@ -1042,7 +1042,10 @@ mod tests {
     #[test]
     fn a_title_broken_inside_brackets_is_joined() {
         let d = doc(&["关于印发《某县村级财务管理办法", "》的通知", "各乡镇："]);
-        assert_eq!(d.title.as_deref(), Some("关于印发《某县村级财务管理办法》的通知"));
+        assert_eq!(
+            d.title.as_deref(),
+            Some("关于印发《某县村级财务管理办法》的通知")
+        );
         let d = build(
             "x.pdf",
             SourceFormat::Pdf,
@@ -1133,5 +1136,41 @@ mod tests {
         assert_eq!(d.char_offset(usize::MAX), d.text.chars().count());
         // Inside a multi-byte character: counts the characters before it.
         assert_eq!(d.char_offset(1), 0);
+    }
+
+    /// Reads every `.md`/`.txt` under `$WENXUN_CORPUS` (default: the shared corpus)
+    /// and checks the invariants; run with `cargo test --lib ingest -- --ignored`.
+    #[test]
+    #[ignore = "needs the local corpus of real laws and 公文"]
+    fn real_corpus_files_read_with_consistent_offsets_and_titles() {
+        let root = std::env::var("WENXUN_CORPUS").unwrap_or_else(|_| "/work/shared/corpus".into());
+        let mut stack = vec![std::path::PathBuf::from(root)];
+        let (mut files, mut articles, mut untitled) = (0usize, 0usize, Vec::new());
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(&path).unwrap().flatten() {
+                    stack.push(entry.path());
+                }
+                continue;
+            }
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if !matches!(ext, "md" | "txt") {
+                continue;
+            }
+            files += 1;
+            let d = crate::ingest::read_path(&path, &crate::ingest::Limits::default())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_offsets_match_chars(&d);
+            articles += d
+                .blocks
+                .iter()
+                .filter(|b| b.kind == BlockKind::Article)
+                .count();
+            if d.title.is_none() {
+                untitled.push(path.display().to_string());
+            }
+        }
+        eprintln!("{files} files, {articles} articles, untitled: {untitled:?}");
+        assert!(files == 0 || articles > 0);
     }
 }
