@@ -17,7 +17,9 @@ use crate::analyze::amount::Amount;
 use crate::analyze::decision::DecisionType;
 use crate::ingest::{BlockKind, Document};
 
-use super::compile::{Cond, Matcher, PatId, Rule, RuleSet};
+use regex_automata::Input;
+
+use super::compile::{Cond, Matcher, PatId, RegexPlan, Rule, RuleSet};
 use super::model::{Scope, Side, SignalPlace};
 
 /// Words that, before a signal, turn it into a prohibition.
@@ -125,15 +127,71 @@ pub struct Occurrences {
 /// needed only when some term is word-bounded (`w:`).
 pub fn scan(m: &Matcher, text: &str, boundaries: Option<&[usize]>) -> Occurrences {
     let mut spans: Vec<Vec<(usize, usize)>> = vec![Vec::new(); m.patterns.len()];
+    // Regex literal groups: where each occurs (start offsets), from the same pass.
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); m.lit_sets];
     if let Some(ac) = &m.ac {
         for hit in ac.find_overlapping_iter(text) {
-            spans[m.ac_ids[hit.pattern().as_usize()] as usize].push((hit.start(), hit.end()));
+            let t = &m.ac_targets[hit.value() as usize];
+            for id in &t.literals {
+                spans[*id as usize].push((hit.start(), hit.end()));
+            }
+            for &g in &t.lit_sets {
+                groups[g].push(hit.start());
+            }
         }
     }
-    if let Some(set) = &m.regex_set {
-        for i in set.matches(text).iter() {
-            let (re, id) = &m.regexes[i];
-            spans[*id as usize].extend(re.find_iter(text).map(|h| (h.start(), h.end())));
+    for g in &mut groups {
+        g.sort_unstable();
+    }
+    let newlines: Vec<usize> = memchr_newlines(text);
+    let within = |g: usize, lo: usize, hi: usize| {
+        let v = &groups[g];
+        let i = v.partition_point(|&x| x < lo);
+        v.get(i).is_some_and(|&x| x <= hi)
+    };
+    for (r, plan) in m.plans.iter().enumerate() {
+        let (re, id) = &m.regexes[r];
+        match plan {
+            RegexPlan::Full => {
+                spans[*id as usize].extend(re.find_iter(text).map(|h| (h.start(), h.end())));
+            }
+            RegexPlan::Pivot {
+                pivot,
+                others,
+                before,
+                after,
+            } => {
+                // A regex match never spans a line break (one paragraph), so windows
+                // stop at the pivot's line; overlapping windows are merged so each
+                // stretch of text is searched once per regex.
+                let mut pending: Option<(usize, usize)> = None;
+                let run = |lo: usize, hi: usize, spans: &mut Vec<Vec<(usize, usize)>>| {
+                    for h in re.find_iter(Input::new(text).range(lo..hi)) {
+                        spans[*id as usize].push((h.start(), h.end()));
+                    }
+                };
+                for &p in &groups[*pivot] {
+                    let li = newlines.partition_point(|&n| n < p);
+                    let line_lo = if li == 0 { 0 } else { newlines[li - 1] + 1 };
+                    let line_hi = newlines.get(li).copied().unwrap_or(text.len());
+                    let lo = floor_char(text, p.saturating_sub(*before).max(line_lo));
+                    let hi = ceil_char(text, p.saturating_add(*after).min(line_hi));
+                    if !others.iter().all(|&g| within(g, lo, hi)) {
+                        continue;
+                    }
+                    pending = match pending {
+                        Some((plo, phi)) if lo <= phi => Some((plo, phi.max(hi))),
+                        Some((plo, phi)) => {
+                            run(plo, phi, &mut spans);
+                            Some((lo, hi))
+                        }
+                        None => Some((lo, hi)),
+                    };
+                }
+                if let Some((lo, hi)) = pending {
+                    run(lo, hi, &mut spans);
+                }
+            }
         }
     }
     if m.any_word
@@ -152,6 +210,28 @@ pub fn scan(m: &Matcher, text: &str, boundaries: Option<&[usize]>) -> Occurrence
         }
     }
     Occurrences { spans }
+}
+
+fn memchr_newlines(text: &str) -> Vec<usize> {
+    text.bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b'\n')
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 /// A document prepared for rule evaluation.
