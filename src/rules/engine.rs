@@ -50,6 +50,21 @@ const PROHIBITIONS: &[&str] = &[
     "严查",
     "坚决反对",
     "反对",
+    "不以任何",
+    "不存在",
+];
+
+/// Words that, in a "有下列情形之一的，……" lead-in, make the list a list of
+/// sanctioned acts (责令改正、追究责任) rather than arrangements.
+const SANCTIONS: &[&str] = &[
+    "责令", "追究", "处罚", "处分", "问责", "罚款", "取消", "收回",
+];
+
+/// After a bare 不, these make it a quantity ("不超过") or a judgement ("履职不力",
+/// "不符合"), not a negation of what follows.
+const NOT_NEGATION_AFTER_BU: &[char] = &[
+    '超', '低', '少', '高', '足', '满', '定', '断', '同', '等', '仅', '久', '力', '当', '良', '实',
+    '善', '规', '到', '严', '合', '正', '明', '清', '符', '利', '佳', '够',
 ];
 
 /// Phrases that, just before a safeguard term, negate it.
@@ -92,6 +107,13 @@ const SAFEGUARD_NEGATORS: &[&str] = &[
     "豁免",
     "不组织",
     "不履行",
+    "不采取",
+    "不实施",
+    "补办",
+    "事后补",
+    "后补",
+    "补签",
+    "补充履行",
 ];
 
 /// After a negated safeguard, these make it a conditional requirement ("未经…不得…").
@@ -116,6 +138,8 @@ const LIST_WORDS: &[&str] = &["下列", "以下", "如下", "行为", "情形"];
 pub enum Polarity {
     Risk,
     Safeguard,
+    /// Every mention counts (signals of rules with `negatable = false`).
+    Any,
 }
 
 /// Every term occurrence of one document, by pattern id, sorted by start.
@@ -396,13 +420,30 @@ impl<'a> Prepared<'a> {
     }
 
     /// Whether the mention at `s` is forbidden by the draft (严禁 X, 不得有下列行为：…X).
-    pub fn prohibited(&self, s: usize) -> bool {
+    pub fn prohibited(&self, s: usize, e: usize) -> bool {
         let frag = self.fragment_before(s, 24);
         if PROHIBITIONS.iter().any(|p| frag.contains(p)) {
             return true;
         }
+        // A regex signal may start at the subject: "主管部门不得直接任免".
+        let matched = &self.text()[s..e];
+        if ["不得", "严禁", "禁止", "不准", "不允许", "不以任何"]
+            .iter()
+            .any(|p| matched.contains(p))
+        {
+            return true;
+        }
+        // A bare 不 shortly before the signal: "不向乙方出借资金", "不为其融资提供担保".
+        let near = self.fragment_before(s, 8);
+        for (i, _) in near.match_indices('不') {
+            let next = near[i + '不'.len_utf8()..].chars().next();
+            if next.is_none_or(|c| !NOT_NEGATION_AFTER_BU.contains(&c)) {
+                return true;
+            }
+        }
         let lead_in_forbids = |lead: &str| {
-            PROHIBITIONS.iter().any(|p| lead.contains(p))
+            (PROHIBITIONS.iter().any(|p| lead.contains(p))
+                || SANCTIONS.iter().any(|p| lead.contains(p)))
                 && LIST_WORDS.iter().any(|w| lead.contains(w))
         };
         // "……不得有下列行为：（一）……；（二）……" within one paragraph.
@@ -456,8 +497,9 @@ impl<'a> Prepared<'a> {
 
     fn counts(&self, pol: Polarity, s: usize, e: usize) -> bool {
         match pol {
-            Polarity::Risk => !self.prohibited(s),
+            Polarity::Risk => !self.prohibited(s, e),
             Polarity::Safeguard => !self.negated(s, e),
+            Polarity::Any => true,
         }
     }
 
@@ -478,14 +520,21 @@ impl<'a> Prepared<'a> {
                 if s >= hi {
                     break;
                 }
-                if e <= hi && self.counts(pol, s, e) && !out.contains(&(s, e)) {
+                if e <= hi && self.counts(pol, s, e) {
                     out.push((s, e));
+                    // Spans of different patterns may coincide; `limit` counts places.
                     if out.len() >= limit {
-                        return out;
+                        out.sort_unstable();
+                        out.dedup();
+                        if out.len() >= limit {
+                            return out;
+                        }
                     }
                 }
             }
         }
+        out.sort_unstable();
+        out.dedup();
         out
     }
 
@@ -706,7 +755,7 @@ impl<'a> Prepared<'a> {
                 t.push("✗ 未找到信号词（signal）".into());
             }
             for &(s, e) in &all {
-                if rule.negatable && self.prohibited(s) {
+                if rule.negatable && self.prohibited(s, e) {
                     t.push(format!(
                         "✗ 信号 {} 前有禁止性表述（严禁/不得…），视为防范措施",
                         self.quote(s, e)
@@ -719,7 +768,7 @@ impl<'a> Prepared<'a> {
                 rule.signal.flat(),
                 0,
                 self.text().len(),
-                Polarity::Safeguard,
+                Polarity::Any,
                 usize::MAX,
             );
         }
