@@ -180,7 +180,11 @@ fn clean_page(lines: &mut Vec<Line>) {
 /// tab between them, which unpdf's CJK joining would drop (`项目金额`), and which
 /// [`squeeze_cjk_spaces`] leaves alone.
 fn line_text(line: &unpdf::parser::TextLine) -> String {
-    let size = if line.font_size > 0.0 { line.font_size } else { 12.0 };
+    let size = if line.font_size > 0.0 {
+        line.font_size
+    } else {
+        12.0
+    };
     let far = |a: &unpdf::parser::TextSpan, b: &unpdf::parser::TextSpan| {
         b.x - (a.x + a.width) > 0.9 * size
     };

@@ -1042,7 +1042,10 @@ mod tests {
     #[test]
     fn a_title_broken_inside_brackets_is_joined() {
         let d = doc(&["关于印发《某县村级财务管理办法", "》的通知", "各乡镇："]);
-        assert_eq!(d.title.as_deref(), Some("关于印发《某县村级财务管理办法》的通知"));
+        assert_eq!(
+            d.title.as_deref(),
+            Some("关于印发《某县村级财务管理办法》的通知")
+        );
         let d = build(
             "x.pdf",
             SourceFormat::Pdf,

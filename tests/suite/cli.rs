@@ -20,12 +20,22 @@ fn s(p: &Path) -> String {
 
 #[test]
 fn check_json_reports_docx_gbk_pdf_and_a_bad_file_with_exit_1() {
-    let files = [draft("a07_"), draft("a05_"), draft("a08_"), fixture("bad/corrupt.docx")];
+    let files = [
+        draft("a07_"),
+        draft("a05_"),
+        draft("a08_"),
+        fixture("bad/corrupt.docx"),
+    ];
     let mut args = vec!["check".to_string(), "--format".into(), "json".into()];
     args.extend(files.iter().map(|p| s(p)));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = wenxun(&args);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["rules_version"].as_str().map(str::len), Some(16));
     let docs = v["documents"].as_array().expect("documents");
@@ -44,7 +54,11 @@ fn check_json_reports_docx_gbk_pdf_and_a_bad_file_with_exit_1() {
             assert!(f["basis"].as_array().is_some_and(|b| !b.is_empty()));
         }
     }
-    assert!(docs[3]["error"].as_str().is_some_and(|e| e.contains("损坏")));
+    assert!(
+        docs[3]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("损坏"))
+    );
     assert!(docs[3]["findings"].as_array().is_some_and(|f| f.is_empty()));
 }
 
@@ -59,7 +73,10 @@ fn json_offsets_point_at_the_quote_in_the_extracted_text() {
     let findings = v["documents"][0]["findings"].as_array().expect("findings");
     assert!(!findings.is_empty());
     for f in findings {
-        let (a, b) = (f["start"].as_u64().unwrap_or(0) as usize, f["end"].as_u64().unwrap_or(0) as usize);
+        let (a, b) = (
+            f["start"].as_u64().unwrap_or(0) as usize,
+            f["end"].as_u64().unwrap_or(0) as usize,
+        );
         let quoted: String = chars[a..b].iter().collect();
         assert_eq!(quoted, f["quote"].as_str().unwrap_or_default());
     }
@@ -70,25 +87,43 @@ fn text_and_markdown_formats_show_evidence_and_questions() {
     let path = s(&draft("a02_"));
     let text = wenxun(&["check", &path]);
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("原文：") && text.contains("问询：") && text.contains("【"), "{text}");
+    assert!(
+        text.contains("原文：") && text.contains("问询：") && text.contains("【"),
+        "{text}"
+    );
     let md = wenxun(&["check", "--format", "markdown", &path]);
     let md = String::from_utf8_lossy(&md.stdout);
-    assert!(md.contains("## ") && md.contains("**问询**") && md.contains("> "), "{md}");
+    assert!(
+        md.contains("## ") && md.contains("**问询**") && md.contains("> "),
+        "{md}"
+    );
 }
 
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(wenxun(&["check"]).status.code(), Some(2));
-    assert_eq!(wenxun(&["check", "--format", "yaml", "x.txt"]).status.code(), Some(2));
+    assert_eq!(
+        wenxun(&["check", "--format", "yaml", "x.txt"])
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(wenxun(&["no-such-command"]).status.code(), Some(2));
 }
 
 #[test]
 fn a_broken_rule_directory_exits_2_naming_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(root().join("rules/kinds.toml"), dir.path().join("kinds.toml")).expect("copy");
-    std::fs::write(dir.path().join("bad.toml"), "[[rule]]\nid = \"x\"\nseverity = \"huge\"\n")
-        .expect("write");
+    std::fs::copy(
+        root().join("rules/kinds.toml"),
+        dir.path().join("kinds.toml"),
+    )
+    .expect("copy");
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[[rule]]\nid = \"x\"\nseverity = \"huge\"\n",
+    )
+    .expect("write");
     let out = wenxun(&["check", "--rules", &s(dir.path()), &s(&draft("a01_"))]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);

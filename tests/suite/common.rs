@@ -16,12 +16,11 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 pub static CONFIG: LazyLock<Config> = LazyLock::new(Config::default);
 
-pub static RULES: LazyLock<RuleSet> = LazyLock::new(|| {
-    match RuleSet::load(&root().join("rules"), &CONFIG) {
+pub static RULES: LazyLock<RuleSet> =
+    LazyLock::new(|| match RuleSet::load(&root().join("rules"), &CONFIG) {
         Ok(set) => set,
         Err(e) => panic!("shipped rule set does not load:\n{e}"),
-    }
-});
+    });
 
 /// Finds the draft whose file name starts with `prefix` (e.g. "a07_").
 pub fn draft(prefix: &str) -> PathBuf {
@@ -35,5 +34,7 @@ pub fn draft(prefix: &str) -> PathBuf {
         })
         .collect();
     hits.sort();
-    hits.into_iter().next().unwrap_or_else(|| panic!("no draft {prefix}"))
+    hits.into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no draft {prefix}"))
 }

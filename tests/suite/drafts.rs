@@ -66,7 +66,11 @@ fn nothing_is_reported_where_the_draft_forbids_or_safeguards_it() {
 #[test]
 fn clean_drafts_raise_at_most_one_low_point_each() {
     for d in SUMMARY.documents.iter().filter(|d| d.clean) {
-        let serious: Vec<_> = d.unexpected.iter().filter(|f| f.severity != "low").collect();
+        let serious: Vec<_> = d
+            .unexpected
+            .iter()
+            .filter(|f| f.severity != "low")
+            .collect();
         assert!(
             serious.is_empty() && d.unexpected.len() <= 1,
             "clean draft {} raised {:#?}",

@@ -22,7 +22,11 @@ fn docx_keeps_headings_tables_and_automatic_numbering() {
     let doc = ingest::read_path(&draft("a07_"), &limits()).expect("docx reads");
     assert_eq!(doc.format, SourceFormat::Docx);
     assert!(doc.title.is_some());
-    assert!(doc.blocks.iter().any(|b| matches!(b.kind, BlockKind::TableCell { .. })));
+    assert!(
+        doc.blocks
+            .iter()
+            .any(|b| matches!(b.kind, BlockKind::TableCell { .. }))
+    );
     // Word's automatic （一）（二） labels are materialised in the text.
     assert!(doc.text.contains("（一）"), "{}", doc.text);
     assert!(doc.blocks.iter().any(|b| b.clause.contains("（一）")));
@@ -50,7 +54,8 @@ fn block_offsets_are_character_offsets_into_the_text() {
 
 #[test]
 fn bad_files_get_clear_errors() {
-    let cases: &[(&str, fn(&IngestError) -> bool)] = &[
+    type Expect = fn(&IngestError) -> bool;
+    let cases: &[(&str, Expect)] = &[
         ("empty.txt", |e| matches!(e, IngestError::Empty)),
         ("corrupt.docx", |e| matches!(e, IngestError::Corrupt { .. })),
         ("encrypted.docx", |e| matches!(e, IngestError::Encrypted)),
@@ -60,10 +65,13 @@ fn bad_files_get_clear_errors() {
         ("garbage.txt", |e| matches!(e, IngestError::Encoding)),
     ];
     for (name, ok) in cases {
-        let err = ingest::read_path(&fixture(&format!("bad/{name}")), &limits())
-            .expect_err(name);
+        let err = ingest::read_path(&fixture(&format!("bad/{name}")), &limits()).expect_err(name);
         assert!(ok(&err), "{name}: {err}");
-        assert!(err.to_string().chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+        assert!(
+            err.to_string()
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        );
     }
 }
 

@@ -10,22 +10,48 @@ use super::common::{CONFIG, RULES, root};
 
 /// The 42 kind ids of the domain taxonomy (shared/domain/risk-kinds.toml).
 const TAXONOMY: &[&str] = &[
-    "procedure.collective_decision_missing", "procedure.legal_review_missing",
-    "procedure.risk_assessment_missing", "procedure.public_participation_missing",
-    "procedure.recusal_missing", "procedure.retroactive_approval",
-    "procedure.party_prestudy_missing", "procedure.urgency_shortcut",
-    "procedure.record_archiving_missing", "personnel.selection_procedure",
-    "personnel.pending_complaint", "personnel.soe_governance", "personnel.concurrent_posts_pay",
-    "personnel.kinship_avoidance", "personnel.recruitment_irregular", "personnel.pay_excess",
-    "procurement.bidding_evasion", "procurement.bid_splitting", "procurement.single_source_abuse",
-    "procurement.tailored_requirements", "project.scope_change", "project.approval_missing",
-    "project.public_commercial_mix", "project.land_transfer", "project.hidden_debt",
-    "funds.subsidy_eligibility", "funds.beneficiary_crosscheck", "funds.budget_missing",
-    "funds.loans_guarantees", "funds.advance_payment", "funds.performance_evaluation_missing",
-    "funds.preferential_policy", "funds.earmark_misuse", "assets.disposal_irregular",
-    "assets.related_party", "drafting.vague_discretion", "drafting.oversight_missing",
-    "drafting.fair_competition", "drafting.power_concentration", "drafting.ultra_vires",
-    "integrity.eight_rules", "integrity.leader_interference",
+    "procedure.collective_decision_missing",
+    "procedure.legal_review_missing",
+    "procedure.risk_assessment_missing",
+    "procedure.public_participation_missing",
+    "procedure.recusal_missing",
+    "procedure.retroactive_approval",
+    "procedure.party_prestudy_missing",
+    "procedure.urgency_shortcut",
+    "procedure.record_archiving_missing",
+    "personnel.selection_procedure",
+    "personnel.pending_complaint",
+    "personnel.soe_governance",
+    "personnel.concurrent_posts_pay",
+    "personnel.kinship_avoidance",
+    "personnel.recruitment_irregular",
+    "personnel.pay_excess",
+    "procurement.bidding_evasion",
+    "procurement.bid_splitting",
+    "procurement.single_source_abuse",
+    "procurement.tailored_requirements",
+    "project.scope_change",
+    "project.approval_missing",
+    "project.public_commercial_mix",
+    "project.land_transfer",
+    "project.hidden_debt",
+    "funds.subsidy_eligibility",
+    "funds.beneficiary_crosscheck",
+    "funds.budget_missing",
+    "funds.loans_guarantees",
+    "funds.advance_payment",
+    "funds.performance_evaluation_missing",
+    "funds.preferential_policy",
+    "funds.earmark_misuse",
+    "assets.disposal_irregular",
+    "assets.related_party",
+    "drafting.vague_discretion",
+    "drafting.oversight_missing",
+    "drafting.fair_competition",
+    "drafting.power_concentration",
+    "drafting.ultra_vires",
+    "integrity.eight_rules",
+    "integrity.leader_interference",
 ];
 
 #[test]
@@ -72,9 +98,17 @@ fn every_rule_passes_its_own_examples() {
             )
         })
         .collect();
-    assert!(failed.is_empty(), "rules failing their examples:\n{}", failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "rules failing their examples:\n{}",
+        failed.join("\n")
+    );
     for r in &results {
-        assert!(r.positives >= 2 && r.negatives >= 2, "{} lacks examples", r.rule_id);
+        assert!(
+            r.positives >= 2 && r.negatives >= 2,
+            "{} lacks examples",
+            r.rule_id
+        );
     }
 }
 
@@ -88,7 +122,11 @@ fn rules_version_is_a_stable_hash_of_the_files() {
 /// A rule directory with the shipped kinds and one pack of our own.
 fn dir_with_pack(pack: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(root().join("rules/kinds.toml"), dir.path().join("kinds.toml")).expect("copy");
+    std::fs::copy(
+        root().join("rules/kinds.toml"),
+        dir.path().join("kinds.toml"),
+    )
+    .expect("copy");
     std::fs::write(dir.path().join("pack.toml"), pack).expect("write");
     dir
 }
@@ -155,7 +193,13 @@ fn duplicate_ids_unknown_kinds_bad_regex_and_bad_templates_are_all_reported() {
         let at = combined.find(needle).expect("needle");
         combined[..at].matches('\n').count() + 1
     };
-    assert!(msg.contains(&format!("pack.toml:{} 规则 t.other", line("id = \"t.other\""))), "{msg}");
+    assert!(
+        msg.contains(&format!(
+            "pack.toml:{} 规则 t.other",
+            line("id = \"t.other\"")
+        )),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -165,7 +209,10 @@ fn too_few_examples_and_misplaced_evidence_fail_loading() {
             "negative = [\"第五条 工程严禁直接委托。\", ",
             "negative = [",
         )
-        .replace("evidence = \"直接委托\" },\n  { text = \"由县住建局", "evidence = \"不在原文\" },\n  { text = \"由县住建局");
+        .replace(
+            "evidence = \"直接委托\" },\n  { text = \"由县住建局",
+            "evidence = \"不在原文\" },\n  { text = \"由县住建局",
+        );
     let msg = load_err(&bad);
     assert!(msg.contains("至少需要 2 个反例"), "{msg}");
     assert!(msg.contains("不在原文"), "{msg}");
@@ -173,8 +220,10 @@ fn too_few_examples_and_misplaced_evidence_fail_loading() {
 
 #[test]
 fn unknown_set_and_unconfigured_threshold_are_reported() {
-    let bad = GOOD
-        .replace("any = [\"公开招标\"]", "any = [\"@no_such_set\"], amount_min = \"county_special\"");
+    let bad = GOOD.replace(
+        "any = [\"公开招标\"]",
+        "any = [\"@no_such_set\"], amount_min = \"county_special\"",
+    );
     let msg = load_err(&bad);
     assert!(msg.contains("@no_such_set"), "{msg}");
     assert!(msg.contains("county_special"), "{msg}");
