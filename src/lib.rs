@@ -14,3 +14,4 @@ pub mod ingest;
 pub mod report;
 pub mod rules;
 pub mod segment;
+pub mod store;
