@@ -6,6 +6,7 @@
 //! them unchanged.
 
 pub mod analyze;
+pub mod app;
 pub mod bench;
 pub mod check;
 pub mod cli;
@@ -15,3 +16,4 @@ pub mod report;
 pub mod rules;
 pub mod segment;
 pub mod store;
+pub mod web;
