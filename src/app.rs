@@ -86,14 +86,14 @@ impl App {
     pub async fn build(
         config: Config,
         data_dir: &Path,
-        rules: RuleSet,
+        rules: impl Into<Arc<RuleSet>>,
         settings: Settings,
     ) -> Result<Arc<App>, AppError> {
         let store = Store::open(data_dir).await?;
         Ok(Arc::new(App {
             config,
             store,
-            rules: Arc::new(rules),
+            rules: rules.into(),
             templates: templates()?,
             settings,
         }))
