@@ -133,7 +133,6 @@ pub fn templates() -> Result<Environment<'static>, minijinja::Error> {
         "base.html",
         "login.html",
         "password.html",
-        "message.html",
         "meetings.html",
         "meeting.html",
         "upload_result.html",
@@ -219,6 +218,16 @@ pub struct FileOutcome {
     pub name: String,
     pub stored: Option<StoredFile>,
     pub error: Option<String>,
+}
+
+impl FileOutcome {
+    fn failed(name: String, error: String) -> FileOutcome {
+        FileOutcome {
+            name,
+            stored: None,
+            error: Some(error),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -328,37 +337,27 @@ pub async fn upload(
         Destination::Meeting { .. } => None,
     };
     for (name, bytes) in files {
-        let bytes = match bytes {
-            Ok(b) => b,
-            Err(error) => {
-                outcomes.push(FileOutcome {
-                    name,
-                    stored: None,
-                    error: Some(error),
-                });
-                continue;
+        let analysed = match bytes {
+            Err(error) => Err(error),
+            Ok(bytes) => {
+                let app2 = Arc::clone(app);
+                let name2 = name.clone();
+                tokio::task::spawn_blocking(move || {
+                    analyse(
+                        &name2,
+                        &bytes,
+                        &app2.rules,
+                        &app2.config,
+                        &app2.store.data_dir,
+                    )
+                })
+                .await?
             }
         };
-        let app2 = Arc::clone(app);
-        let name2 = name.clone();
-        let analysed = tokio::task::spawn_blocking(move || {
-            analyse(
-                &name2,
-                &bytes,
-                &app2.rules,
-                &app2.config,
-                &app2.store.data_dir,
-            )
-        })
-        .await?;
         let a = match analysed {
             Ok(a) => a,
             Err(error) => {
-                outcomes.push(FileOutcome {
-                    name,
-                    stored: None,
-                    error: Some(error),
-                });
+                outcomes.push(FileOutcome::failed(name, error));
                 continue;
             }
         };
@@ -411,11 +410,10 @@ pub async fn upload(
             Err(e @ (StoreError::NotFound(_) | StoreError::Invalid(_))) => return Err(e.into()),
             Err(e) => {
                 tracing::error!(file = %name, error = %e, "storing an upload failed");
-                outcomes.push(FileOutcome {
+                outcomes.push(FileOutcome::failed(
                     name,
-                    stored: None,
-                    error: Some("保存失败（服务器内部错误，已记录日志）".into()),
-                });
+                    "保存失败（服务器内部错误，已记录日志）".into(),
+                ));
             }
         }
     }

@@ -439,10 +439,25 @@ fn rules_eval(dir: &Path, rules: Option<&Path>, format: ListFormat, cfg: &Config
     ExitCode::SUCCESS
 }
 
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
+/// Runs an async command on a fresh runtime; errors are printed, exit code 1.
+fn block_on(f: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("无法启动异步运行时：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(f) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn serve(
@@ -460,18 +475,11 @@ fn serve(
             return ExitCode::from(2);
         }
     };
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("无法启动异步运行时：{e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let settings = crate::app::Settings {
         secure_cookie,
         ..Default::default()
     };
-    let result: anyhow::Result<()> = rt.block_on(async {
+    block_on(async {
         let app = crate::app::App::build(cfg, data_dir, set, settings).await?;
         if let Some(password) = app.ensure_admin().await? {
             println!("首次启动：已创建管理员账号 admin，一次性密码：{password}");
@@ -498,14 +506,7 @@ fn serve(
         );
         crate::web::serve(app, listener).await?;
         Ok(())
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("{e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    })
 }
 
 fn cli_actor() -> crate::store::Actor {
@@ -518,14 +519,7 @@ fn cli_actor() -> crate::store::Actor {
 
 fn user(data_dir: &Path, command: UserCommand) -> ExitCode {
     use crate::store::{Store, random_hex, sha256_hex, users};
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("无法启动异步运行时：{e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result: anyhow::Result<()> = rt.block_on(async {
+    block_on(async {
         let store = Store::open(data_dir).await?;
         let actor = cli_actor();
         let find = |name: String| {
@@ -544,7 +538,10 @@ fn user(data_dir: &Path, command: UserCommand) -> ExitCode {
                 let p = password.clone();
                 let hash = tokio::task::spawn_blocking(move || users::hash_password(&p)).await??;
                 users::create(&store, &actor, &name, role, &hash).await?;
-                println!("已创建用户 {name}（{}），一次性密码：{password}", role.label());
+                println!(
+                    "已创建用户 {name}（{}），一次性密码：{password}",
+                    role.label()
+                );
                 println!("（只显示这一次；首次登录后须修改密码）");
             }
             UserCommand::Token { name } => {
@@ -552,7 +549,10 @@ fn user(data_dir: &Path, command: UserCommand) -> ExitCode {
                 let token = random_hex(32);
                 users::add_token(&store, &actor, u.id, &sha256_hex(token.as_bytes())).await?;
                 println!("{token}");
-                eprintln!("用户 {} 的新 API 令牌如上（只显示这一次）。请求时使用 Authorization: Bearer <令牌>", u.name);
+                eprintln!(
+                    "用户 {} 的新 API 令牌如上（只显示这一次）。请求时使用 Authorization: Bearer <令牌>",
+                    u.name
+                );
             }
             UserCommand::List => {
                 for u in users::list(&store).await? {
@@ -573,12 +573,5 @@ fn user(data_dir: &Path, command: UserCommand) -> ExitCode {
             }
         }
         Ok(())
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("{e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    })
 }

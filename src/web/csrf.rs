@@ -83,6 +83,10 @@ where
     }
 }
 
+/// A form with nothing but its CSRF token (approve, disable, logout…).
+#[derive(Debug, serde::Deserialize)]
+pub struct NoFields {}
+
 /// Checks that the first field of a multipart form is the session's CSRF token.
 pub async fn check_multipart(user: &CurrentUser, mp: &mut Multipart) -> Result<(), WebError> {
     let field = mp.next_field().await.map_err(|_| rejected())?;

@@ -428,3 +428,26 @@ async fn an_admin_manages_users_and_reads_the_audit_trail() {
     let r = c.post(&format!("/admin/users/{li_id}/reset"), &[]).await;
     assert!(r.body.contains("一次性密码"));
 }
+
+#[tokio::test]
+async fn demo_mode_loads_a_sample_meeting_once() {
+    let t = test_app().await;
+    let dir = super::common::fixture("drafts");
+    let id = wenxun::app::load_demo(&t.app, &dir)
+        .await
+        .expect("demo loads")
+        .expect("a meeting");
+    let listed = items::list_for_meeting(&t.app.store, id).await.unwrap();
+    assert!(listed.len() >= 10, "{} items", listed.len());
+    assert!(listed.iter().any(|i| !i.decision_types.is_empty()));
+    assert!(
+        wenxun::app::load_demo(&t.app, &dir)
+            .await
+            .unwrap()
+            .is_none(),
+        "not loaded twice"
+    );
+    let mut c = t.logged_in("demo-viewer", Role::Viewer).await;
+    let page = c.get(&format!("/meetings/{id}")).await;
+    assert!(page.body.contains("（演示）"));
+}

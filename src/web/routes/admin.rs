@@ -15,7 +15,7 @@ use crate::app::App;
 use crate::store::audit::{self, Filter};
 use crate::store::users::{self, Role};
 use crate::web::auth::CurrentUser;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::error::{WebError, WebResult};
 use crate::web::{page, v};
 
@@ -74,13 +74,10 @@ async fn add_user(
     users_page(&app, &user, Some((name, password))).await
 }
 
-#[derive(Debug, Deserialize)]
-struct Empty {}
-
 async fn disable(
     State(app): State<Arc<App>>,
     Path(id): Path<i64>,
-    CsrfForm(user, Empty {}): CsrfForm<Empty>,
+    CsrfForm(user, NoFields {}): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
     user.require_admin()?;
     if id == user.user.id {
@@ -93,7 +90,7 @@ async fn disable(
 async fn enable(
     State(app): State<Arc<App>>,
     Path(id): Path<i64>,
-    CsrfForm(user, Empty {}): CsrfForm<Empty>,
+    CsrfForm(user, NoFields {}): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
     user.require_admin()?;
     users::set_disabled(&app.store, &user.actor(), id, false).await?;
@@ -103,7 +100,7 @@ async fn enable(
 async fn reset(
     State(app): State<Arc<App>>,
     Path(id): Path<i64>,
-    CsrfForm(user, Empty {}): CsrfForm<Empty>,
+    CsrfForm(user, NoFields {}): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
     user.require_admin()?;
     let target = users::by_id(&app.store, id)

@@ -23,7 +23,7 @@ use crate::store::inquiries::{self, Inquiry, NewManual, Outcome};
 use crate::store::items::{self, DocumentRow};
 use crate::store::{meetings, users};
 use crate::web::auth::CurrentUser;
-use crate::web::csrf::{self, CsrfForm};
+use crate::web::csrf::{self, CsrfForm, NoFields};
 use crate::web::error::{WebError, WebResult};
 use crate::web::{page, v};
 
@@ -266,13 +266,10 @@ async fn upload(
     .into_response())
 }
 
-#[derive(Debug, Deserialize)]
-struct Empty {}
-
 async fn approve(
     State(app): State<Arc<App>>,
     Path(id): Path<i64>,
-    CsrfForm(user, Empty {}): CsrfForm<Empty>,
+    CsrfForm(user, NoFields {}): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
     user.require_approve()?;
     items::approve(&app.store, &user.actor(), id).await?;

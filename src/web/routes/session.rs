@@ -20,7 +20,7 @@ use crate::app::App;
 use crate::store::now;
 use crate::store::users::{self, User};
 use crate::web::auth::{self, ClientIp, SessionUser};
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::error::WebResult;
 use crate::web::page;
 
@@ -118,12 +118,9 @@ async fn login(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
-struct Empty {}
-
 async fn logout(
     State(app): State<Arc<App>>,
-    CsrfForm(SessionUser(user), Empty {}): CsrfForm<Empty, SessionUser>,
+    CsrfForm(SessionUser(user), NoFields {}): CsrfForm<NoFields, SessionUser>,
 ) -> WebResult<Response> {
     users::delete_session(&app.store, &user.session_hash).await?;
     Ok((
