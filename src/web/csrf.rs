@@ -89,14 +89,18 @@ pub struct NoFields {}
 
 /// Checks that the first field of a multipart form is the session's CSRF token.
 pub async fn check_multipart(user: &CurrentUser, mp: &mut Multipart) -> Result<(), WebError> {
-    let field = mp.next_field().await.map_err(|_| rejected())?;
+    // A body over the size limit fails here already: say so, not "CSRF".
+    let field = mp
+        .next_field()
+        .await
+        .map_err(super::routes::multipart_error)?;
     let Some(field) = field else {
         return Err(rejected());
     };
     if field.name() != Some("csrf") {
         return Err(rejected());
     }
-    let value = field.text().await.map_err(|_| rejected())?;
+    let value = field.text().await.map_err(super::routes::multipart_error)?;
     if same(&value, &user.csrf) {
         Ok(())
     } else {

@@ -258,3 +258,40 @@ async fn pages_carry_security_headers_and_errors_hide_nothing_but_say_why() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("YYYY-MM-DD"));
 }
+
+#[tokio::test]
+async fn uploads_over_the_body_limit_are_refused_with_413() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = wenxun::app::App::build(
+        wenxun::config::Config::default(),
+        dir.path(),
+        std::sync::Arc::clone(&super::web_support::RULES),
+        wenxun::app::Settings {
+            max_upload_bytes: 4096,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let t = TestApp {
+        router: wenxun::web::router(app.clone()),
+        app,
+        _dir: dir,
+    };
+    let mut c = t.logged_in("reviewer", Role::Reviewer).await;
+    let meeting = create_meeting(&mut c).await;
+    let r = c
+        .upload(
+            &format!("/meetings/{meeting}/upload"),
+            &[("files", Some("big.txt"), vec![b'a'; 20_000])],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert!(r.body.contains("上限"));
+    assert!(
+        wenxun::store::items::list_for_meeting(&t.app.store, meeting)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -17,7 +17,8 @@ use axum::http::StatusCode;
 use crate::app::Upload;
 use crate::web::error::WebError;
 
-fn multipart_error(e: MultipartError) -> WebError {
+/// A multipart read error: 413 when the body limit was hit, else 400.
+pub fn multipart_error(e: MultipartError) -> WebError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         WebError::TooLarge("上传内容超过大小上限，请分批上传".into())
     } else {
