@@ -69,6 +69,16 @@ fn rank(sev: &str) -> u8 {
     }
 }
 
+/// Whether a paragraph opens with (the tail of) its own clause path, like
+/// `第七条 …` under `第七条` or `（一）…` under `第六条（一）`: its label would only
+/// repeat what the reader already sees.
+fn restates(paragraph: &str, clause: &str) -> bool {
+    clause
+        .char_indices()
+        .map(|(i, _)| &clause[i..])
+        .any(|tail| tail.chars().count() >= 2 && paragraph.starts_with(tail))
+}
+
 /// Splits `text` into paragraphs of segments marked by `spans` (char offsets).
 pub fn highlight(text: &str, clauses: &[(usize, usize, String)], spans: &[Span]) -> Vec<Paragraph> {
     let chars: Vec<char> = text.chars().collect();
@@ -119,7 +129,7 @@ pub fn highlight(text: &str, clauses: &[(usize, usize, String)], spans: &[Span])
             .find(|(s, _, _)| *s == ps)
             .map(|(_, _, c)| c.clone())
             .unwrap_or_else(|| last_clause.clone());
-        let shown = if clause != last_clause {
+        let shown = if clause != last_clause && !restates(line, &clause) {
             clause.clone()
         } else {
             String::new()
@@ -349,15 +359,17 @@ mod tests {
 
     #[test]
     fn overlapping_points_split_the_text_into_marked_segments() {
-        let text = "第一条 直接委托县城投公司实施。\n第二条 其他。";
+        let text = "第一条 直接委托县城投公司实施。\n补充说明。";
         let clauses = vec![
             (0, 16, "第一条".to_string()),
-            (17, 24, "第二条".to_string()),
+            (17, 22, "第二条".to_string()),
         ];
         let spans = [(1, 4, 8, "medium"), (2, 6, 12, "high")];
         let paras = highlight(text, &clauses, &spans);
         assert_eq!(paras.len(), 2);
-        assert_eq!(paras[0].clause, "第一条");
+        assert_eq!(paras[0].clause, "", "第一条 restates its own path");
+        assert!(restates("（一）政治素质好", "第六条（一）"));
+        assert!(!restates("本办法所称", "第二条"));
         assert_eq!(paras[1].start, 17);
         let segs: Vec<(&str, &str, &str)> = paras[0]
             .segments
@@ -377,7 +389,8 @@ mod tests {
         assert_eq!(paras[0].segments[1].anchors, vec![1]);
         assert_eq!(paras[0].segments[2].anchors, vec![2]);
         let joined: String = paras[1].segments.iter().map(|s| s.text.as_str()).collect();
-        assert_eq!(joined, "第二条 其他。");
+        assert_eq!(joined, "补充说明。");
+        assert_eq!(paras[1].clause, "第二条");
     }
 
     #[test]
