@@ -223,6 +223,9 @@ async fn api_errors_are_json_with_the_right_status() {
     let r = c.api("GET", "/api/v1/items/999", Some(&token), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.json()["error"], "议题不存在");
+    let r = c.api("GET", "/api/v1/items/abc", Some(&token), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"].is_string());
     let r = c.api("GET", "/api/v1/nothing", Some(&token), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.json()["error"].is_string());

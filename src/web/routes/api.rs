@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{FromRequestParts, Multipart, Path, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -36,6 +37,21 @@ pub fn routes() -> Router<Arc<App>> {
         .fallback(|| async {
             ApiError(WebError::NotFound("没有这个 API 路径".into())).into_response()
         })
+}
+
+/// A numeric id from the path; a malformed one is a JSON 400, like every other
+/// client mistake here.
+struct Id(i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<i64>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| Id(id))
+            .map_err(|_| ApiError(WebError::BadRequest("路径中的编号应为正整数".into())))
+    }
 }
 
 fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
@@ -168,7 +184,7 @@ async fn item_json(app: &App, id: i64) -> Result<serde_json::Value, ApiError> {
 async fn create_item(
     State(app): State<Arc<App>>,
     ApiUser(user): ApiUser,
-    Path(meeting_id): Path<i64>,
+    Id(meeting_id): Id,
     mp: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
     require(user.role.can_edit())?;
@@ -217,7 +233,7 @@ async fn create_item(
 async fn item(
     State(app): State<Arc<App>>,
     ApiUser(_user): ApiUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Json<serde_json::Value>> {
     Ok(Json(item_json(&app, id).await?))
 }
@@ -237,7 +253,7 @@ struct OutcomeIn {
 async fn outcome(
     State(app): State<Arc<App>>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
     body: Bytes,
 ) -> ApiResult<Json<PointOut>> {
     require(user.role.can_edit())?;
