@@ -140,6 +140,8 @@ pub fn templates() -> Result<Environment<'static>, minijinja::Error> {
         "inquiry.html",
         "users.html",
         "audit.html",
+        "inquiry_list.html",
+        "stats.html",
     );
     env.add_filter("datetime", |t: i64| format_time(t));
     env.add_filter("severity_label", |s: &str| {

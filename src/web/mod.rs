@@ -36,6 +36,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(routes::items::routes())
         .merge(routes::inquiries::routes())
         .merge(routes::admin::routes())
+        .merge(routes::reports::routes())
         .merge(routes::assets::routes())
         .nest("/api/v1", routes::api::routes())
         .layer(DefaultBodyLimit::max(limit))

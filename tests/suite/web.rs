@@ -451,3 +451,63 @@ async fn demo_mode_loads_a_sample_meeting_once() {
     let page = c.get(&format!("/meetings/{id}")).await;
     assert!(page.body.contains("（演示）"));
 }
+
+#[tokio::test]
+async fn the_printable_inquiry_list_and_statistics_are_audited_exports() {
+    let t = test_app().await;
+    let mut c = t.logged_in("zhang", Role::Reviewer).await;
+    let meeting = create_meeting(&mut c).await;
+    let r = c
+        .upload(
+            &format!("/meetings/{meeting}/upload"),
+            &[("files", Some("a07.docx"), read(&draft("a07_")))],
+        )
+        .await;
+    let item = item_links(&r.body)[0];
+    let (p, _) = manual_point(&t, &mut c, item, "请说明考察<程序>。").await;
+    c.post(
+        &format!("/inquiries/{p}/outcome"),
+        &[
+            ("version", "1"),
+            ("outcome", "adopted"),
+            ("minutes_ref", "纪要第2页"),
+        ],
+    )
+    .await;
+
+    let mut viewer = t.logged_in("reader", Role::Viewer).await;
+    let list = viewer.get(&format!("/meetings/{meeting}/inquiries")).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("廉政问询清单"));
+    assert!(list.body.contains("请说明考察&lt;程序&gt;。"));
+    assert!(list.body.contains("打印人：reader"));
+
+    let stats = viewer.get("/stats").await;
+    assert_eq!(stats.status, StatusCode::OK);
+    assert!(stats.body.contains("<svg class=\"bar\""));
+    assert!(stats.body.contains("重要干部任免") && stats.body.contains("县委常委会"));
+    let csv = viewer.get("/stats.csv").await;
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    assert!(csv.body.contains("分组,键,名称,提出"));
+    let personnel = csv
+        .body
+        .lines()
+        .find(|l| l.contains(",personnel,"))
+        .expect("a personnel row");
+    assert!(
+        personnel.starts_with("三重一大类型,personnel,重要干部任免,"),
+        "{personnel}"
+    );
+
+    let rows = audit::list(
+        &t.app.store,
+        &audit::Filter {
+            user: "reader".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+    assert!(actions.contains(&"meeting.print_inquiries") && actions.contains(&"stats.export_csv"));
+}

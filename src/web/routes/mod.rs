@@ -6,6 +6,7 @@ pub mod assets;
 pub mod inquiries;
 pub mod items;
 pub mod meetings;
+pub mod reports;
 pub mod session;
 
 use std::collections::HashMap;
