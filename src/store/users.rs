@@ -207,13 +207,16 @@ pub async fn list(store: &Store) -> Result<Vec<User>> {
 }
 
 /// Sets a new password. `must_change` is true when an admin resets it (the user
-/// gets a one-time password) and false when the user chose it.
+/// gets a one-time password) and false when the user chose it. Every session of
+/// the user ends except `keep_session` (the one that made the change), so a
+/// password change also throws out whoever else was logged in with the old one.
 pub async fn set_password(
     store: &Store,
     actor: &Actor,
     user_id: i64,
     password_hash: &str,
     must_change: bool,
+    keep_session: Option<&str>,
 ) -> Result<()> {
     let mut tx = store.begin_write().await?;
     let done =
@@ -226,6 +229,11 @@ pub async fn set_password(
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound("用户"));
     }
+    sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id_hash != ?")
+        .bind(user_id)
+        .bind(keep_session.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?;
     audit::append(
         &mut tx,
         actor,
@@ -404,6 +412,11 @@ pub async fn delete_session(store: &Store, id_hash: &str) -> Result<()> {
 /// Records a failed login (and audits it: repeated failures are worth seeing).
 pub async fn record_failure(store: &Store, name: &str, ip: &str) -> Result<()> {
     let mut tx = store.begin_write().await?;
+    // Failures older than a day no longer matter to any throttling window.
+    sqlx::query("DELETE FROM login_failures WHERE at < ?")
+        .bind(now() - 86_400)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO login_failures (user_name, ip, at) VALUES (?, ?, ?)")
         .bind(name)
         .bind(ip)
@@ -478,7 +491,9 @@ mod tests {
         );
         assert_eq!(list(&store).await.unwrap().len(), 1);
         assert_eq!(by_name(&store, "zhang").await.unwrap().unwrap().id, u.id);
-        set_password(&store, &a, u.id, "h2", false).await.unwrap();
+        set_password(&store, &a, u.id, "h2", false, None)
+            .await
+            .unwrap();
         let u2 = by_id(&store, u.id).await.unwrap().unwrap();
         assert_eq!(u2.password_hash, "h2");
         assert!(!u2.must_change_password);

@@ -58,7 +58,7 @@ impl TestApp {
         let u = users::create(&self.app.store, &Actor::system(), name, role, &hash)
             .await
             .expect("create user");
-        users::set_password(&self.app.store, &Actor::system(), u.id, &hash, false)
+        users::set_password(&self.app.store, &Actor::system(), u.id, &hash, false, None)
             .await
             .expect("set password");
         u.id

@@ -109,7 +109,7 @@ async fn reset(
     let password = users::one_time_password();
     let p = password.clone();
     let hash = tokio::task::spawn_blocking(move || users::hash_password(&p)).await??;
-    users::set_password(&app.store, &user.actor(), id, &hash, true).await?;
+    users::set_password(&app.store, &user.actor(), id, &hash, true, None).await?;
     users_page(&app, &user, Some((target.name, password))).await
 }
 

@@ -79,12 +79,12 @@ async fn login(
         );
     }
     let user = users::by_name(&app.store, &name).await?;
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| DUMMY_HASH.clone());
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
     let password = form.password;
-    let ok = tokio::task::spawn_blocking(move || users::verify_password(&password, &hash)).await?;
+    let ok = tokio::task::spawn_blocking(move || {
+        users::verify_password(&password, hash.as_deref().unwrap_or(&DUMMY_HASH))
+    })
+    .await?;
     let user: Option<User> = user.filter(|u| ok && !u.disabled);
     let Some(user) = user else {
         users::record_failure(&app.store, &name, &ip).await?;
@@ -183,6 +183,14 @@ async fn change_password(
     }
     let new = form.new;
     let new_hash = tokio::task::spawn_blocking(move || users::hash_password(&new)).await??;
-    users::set_password(&app.store, &user.actor(), user.user.id, &new_hash, false).await?;
+    users::set_password(
+        &app.store,
+        &user.actor(),
+        user.user.id,
+        &new_hash,
+        false,
+        Some(&user.session_hash),
+    )
+    .await?;
     Ok(Redirect::to("/meetings").into_response())
 }
