@@ -11,6 +11,7 @@ pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod export;
 pub mod ingest;
 pub mod report;
 pub mod rules;

@@ -482,6 +482,21 @@ async fn the_printable_inquiry_list_and_statistics_are_audited_exports() {
     assert!(list.body.contains("请说明考察&lt;程序&gt;。"));
     assert!(list.body.contains("打印人：reader"));
 
+    let docx = viewer
+        .get(&format!("/meetings/{meeting}/inquiries.docx"))
+        .await;
+    assert_eq!(docx.status, StatusCode::OK);
+    assert!(
+        docx.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''")
+    );
+    let read_back =
+        wenxun::ingest::read_bytes("list.docx", &docx.bytes, &wenxun::ingest::Limits::default())
+            .expect("the export is a readable .docx");
+    assert!(read_back.text.contains("请说明考察<程序>。"));
+    assert!(read_back.text.contains("导出人：reader"));
     let stats = viewer.get("/stats").await;
     assert_eq!(stats.status, StatusCode::OK);
     assert!(stats.body.contains("<svg class=\"bar\""));
@@ -509,5 +524,11 @@ async fn the_printable_inquiry_list_and_statistics_are_audited_exports() {
     .await
     .unwrap();
     let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
-    assert!(actions.contains(&"meeting.print_inquiries") && actions.contains(&"stats.export_csv"));
+    for a in [
+        "meeting.print_inquiries",
+        "meeting.export_docx",
+        "stats.export_csv",
+    ] {
+        assert!(actions.contains(&a), "{a}");
+    }
 }

@@ -1,5 +1,5 @@
-//! Read-only reports: the printable 问询清单 of a meeting and the statistics page
-//! with its CSV download.
+//! Read-only reports: the 问询清单 of a meeting (printable page and `.docx`) and
+//! the statistics page with its CSV download.
 //!
 //! Printing and exporting take work secrets off the screen, so each one is written
 //! to the audit trail, and the printed list carries who printed it and when.
@@ -18,17 +18,19 @@ use serde::Serialize;
 
 use crate::analyze::decision::DecisionType;
 use crate::app::{App, format_time};
+use crate::export::{self, ListItem, ListPoint};
 use crate::store::audit::{self, Entry};
 use crate::store::inquiries::{self, Counts, Inquiry};
 use crate::store::meetings::{self, MeetingKind};
 use crate::store::{items, now};
 use crate::web::auth::CurrentUser;
-use crate::web::error::WebResult;
+use crate::web::error::{WebError, WebResult};
 use crate::web::{page, v};
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/meetings/{id}/inquiries", get(inquiry_list))
+        .route("/meetings/{id}/inquiries.docx", get(inquiry_list_docx))
         .route("/stats", get(stats_page))
         .route("/stats.csv", get(stats_csv))
 }
@@ -41,14 +43,10 @@ struct ItemPoints {
     points: Vec<Inquiry>,
 }
 
-async fn inquiry_list(
-    State(app): State<Arc<App>>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> WebResult<Response> {
-    let meeting = meetings::get(&app.store, id).await?;
+/// The meeting's items with their points that are not dropped.
+async fn load_groups(app: &App, meeting_id: i64) -> WebResult<Vec<ItemPoints>> {
     let mut groups = Vec::new();
-    for it in items::list_for_meeting(&app.store, id).await? {
+    for it in items::list_for_meeting(&app.store, meeting_id).await? {
         let points: Vec<Inquiry> = inquiries::list_for_item(&app.store, it.item.id)
             .await?
             .into_iter()
@@ -61,11 +59,15 @@ async fn inquiry_list(
             points,
         });
     }
+    Ok(groups)
+}
+
+async fn record_export(app: &App, user: &CurrentUser, action: &str, id: i64) -> WebResult<()> {
     audit::record(
         &app.store,
         &user.actor(),
         Entry {
-            action: "meeting.print_inquiries",
+            action,
             entity: "meeting",
             entity_id: Some(id),
             before: None,
@@ -73,6 +75,17 @@ async fn inquiry_list(
         },
     )
     .await?;
+    Ok(())
+}
+
+async fn inquiry_list(
+    State(app): State<Arc<App>>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    let meeting = meetings::get(&app.store, id).await?;
+    let groups = load_groups(&app, id).await?;
+    record_export(&app, &user, "meeting.print_inquiries", id).await?;
     Ok(page(
         &app,
         "inquiry_list.html",
@@ -80,6 +93,84 @@ async fn inquiry_list(
         context! { meeting => v(&meeting), groups => v(&groups), printed_at => format_time(now()) },
     )?
     .into_response())
+}
+
+/// RFC 5987 encoding for a non-ASCII download file name.
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn inquiry_list_docx(
+    State(app): State<Arc<App>>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    let meeting = meetings::get(&app.store, id).await?;
+    let list: Vec<ListItem> = load_groups(&app, id)
+        .await?
+        .into_iter()
+        .map(|g| ListItem {
+            title: g.title,
+            unit: g.unit,
+            approved: g.approved,
+            points: g
+                .points
+                .into_iter()
+                .map(|p| ListPoint {
+                    severity: inquiries::severity_label(&p.severity),
+                    status: inquiries::status_label(&p.status),
+                    question: p.question,
+                    quote: p.quote,
+                    clause: p.clause,
+                    kind_name: p.kind_name,
+                })
+                .collect(),
+        })
+        .collect();
+    let subtitle = format!(
+        "{} {} · 会议日期 {}",
+        meeting.kind.label(),
+        meeting.session_label,
+        meeting.date
+    );
+    let footer = format!(
+        "导出人：{} · 导出时间：{} · 本清单由“问询”生成，已记入审计日志",
+        user.user.name,
+        format_time(now())
+    );
+    let title = meeting.title.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        export::inquiry_list_docx(&title, &subtitle, &list, &footer)
+    })
+    .await?
+    .map_err(|e| WebError::Internal(e.to_string()))?;
+    record_export(&app, &user, "meeting.export_docx", id).await?;
+    let name = format!("{}问询清单.docx", meeting.title);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                    .to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"inquiries-{id}.docx\"; filename*=UTF-8''{}",
+                    percent_encode(&name)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// One row of a statistics table.
