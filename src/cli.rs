@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::report::{self, Format};
 use crate::rules::RuleSet;
 use crate::rules::examples;
+use crate::store::users::Role;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -61,6 +62,66 @@ enum Command {
         #[arg(long)]
         rules: Option<PathBuf>,
     },
+    /// 启动审阅工作台（网页 + JSON API），默认只监听本机
+    Serve {
+        /// 监听地址
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        bind: String,
+        /// 数据目录（数据库与上传的原件）
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// 首次启动时载入一个演示会议（用 tests/fixtures/drafts 中的草案）
+        #[arg(long)]
+        demo: bool,
+        /// 会话 Cookie 加 Secure 标记（仅在 HTTPS 反向代理之后使用）
+        #[arg(long)]
+        secure_cookie: bool,
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+    /// 用户管理：新增、生成 API 令牌、列表、停用
+    User {
+        /// 数据目录（与 serve 相同）
+        #[arg(long, default_value = "./data", global = true)]
+        data_dir: PathBuf,
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// 新增用户，打印一次性密码（首次登录须修改）
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// 为用户生成新的 API 令牌（只打印这一次；库中只存其 sha256）
+    Token { name: String },
+    /// 列出用户
+    List,
+    /// 停用用户（立即结束其会话，令牌失效）
+    Disable { name: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum RoleArg {
+    Admin,
+    Reviewer,
+    Leader,
+    Viewer,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Reviewer => Role::Reviewer,
+            RoleArg::Leader => Role::Leader,
+            RoleArg::Viewer => Role::Viewer,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -162,6 +223,14 @@ pub fn main() -> ExitCode {
                 rules,
             } => rules_explain(&rule_id, &file, rules.as_deref(), &cfg),
         },
+        Command::Serve {
+            bind,
+            data_dir,
+            demo,
+            secure_cookie,
+            rules,
+        } => serve(&bind, &data_dir, demo, secure_cookie, rules.as_deref(), cfg),
+        Command::User { data_dir, command } => user(&data_dir, command),
         Command::Bench {
             corpus,
             max_files,
@@ -368,4 +437,141 @@ fn rules_eval(dir: &Path, rules: Option<&Path>, format: ListFormat, cfg: &Config
         ListFormat::Text => print!("{}", crate::rules::evaluate::render(&summary)),
     }
     ExitCode::SUCCESS
+}
+
+/// Runs an async command on a fresh runtime; errors are printed, exit code 1.
+fn block_on(f: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("无法启动异步运行时：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(f) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(
+    bind: &str,
+    data_dir: &Path,
+    demo: bool,
+    secure_cookie: bool,
+    rules: Option<&Path>,
+    cfg: Config,
+) -> ExitCode {
+    let set = match load_rules(rules, &cfg) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let settings = crate::app::Settings {
+        secure_cookie,
+        ..Default::default()
+    };
+    block_on(async {
+        let app = crate::app::App::build(cfg, data_dir, set, settings).await?;
+        if let Some(password) = app.ensure_admin().await? {
+            println!("首次启动：已创建管理员账号 admin，一次性密码：{password}");
+            println!("（只显示这一次；首次登录后须修改密码）");
+        }
+        if demo {
+            match crate::app::load_demo(&app, &crate::app::demo_dir()).await? {
+                Some(id) => println!("已载入演示会议（编号 {id}）"),
+                None => println!("已有会议，未再载入演示会议"),
+            }
+        }
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .map_err(|e| anyhow::anyhow!("无法监听 {bind}：{e}"))?;
+        let addr = listener.local_addr()?;
+        if !addr.ip().is_loopback() {
+            eprintln!(
+                "注意：正在监听非本机地址 {addr}，材料属于工作秘密，请确认只在内网使用并在前面配置 HTTPS。"
+            );
+        }
+        println!(
+            "问询工作台已启动：http://{addr}/ （数据目录 {}；Ctrl-C 停止）",
+            data_dir.display()
+        );
+        crate::web::serve(app, listener).await?;
+        Ok(())
+    })
+}
+
+fn cli_actor() -> crate::store::Actor {
+    let who = std::env::var("USER").unwrap_or_else(|_| "?".into());
+    crate::store::Actor {
+        id: None,
+        name: format!("cli({who})"),
+    }
+}
+
+fn user(data_dir: &Path, command: UserCommand) -> ExitCode {
+    use crate::store::{Store, random_hex, sha256_hex, users};
+    block_on(async {
+        let store = Store::open(data_dir).await?;
+        let actor = cli_actor();
+        let find = |name: String| {
+            let store = store.clone();
+            async move {
+                users::by_name(&store, &name)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("没有用户“{name}”"))
+            }
+        };
+        match command {
+            UserCommand::Add { name, role } => {
+                let role = Role::from(role);
+                users::validate_name(&name)?;
+                let password = users::one_time_password();
+                let p = password.clone();
+                let hash = tokio::task::spawn_blocking(move || users::hash_password(&p)).await??;
+                users::create(&store, &actor, &name, role, &hash).await?;
+                println!(
+                    "已创建用户 {name}（{}），一次性密码：{password}",
+                    role.label()
+                );
+                println!("（只显示这一次；首次登录后须修改密码）");
+            }
+            UserCommand::Token { name } => {
+                let u = find(name).await?;
+                let token = random_hex(32);
+                users::add_token(&store, &actor, u.id, &sha256_hex(token.as_bytes())).await?;
+                println!("{token}");
+                eprintln!(
+                    "用户 {} 的新 API 令牌如上（只显示这一次）。请求时使用 Authorization: Bearer <令牌>",
+                    u.name
+                );
+            }
+            UserCommand::List => {
+                for u in users::list(&store).await? {
+                    let state = if u.disabled {
+                        "已停用"
+                    } else if u.must_change_password {
+                        "待修改初始密码"
+                    } else {
+                        "正常"
+                    };
+                    println!("{:<20} {:<10} {}", u.name, u.role.as_str(), state);
+                }
+            }
+            UserCommand::Disable { name } => {
+                let u = find(name).await?;
+                users::set_disabled(&store, &actor, u.id, true).await?;
+                println!("已停用用户 {}", u.name);
+            }
+        }
+        Ok(())
+    })
 }

@@ -6,11 +6,15 @@
 //! them unchanged.
 
 pub mod analyze;
+pub mod app;
 pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod export;
 pub mod ingest;
 pub mod report;
 pub mod rules;
 pub mod segment;
+pub mod store;
+pub mod web;

@@ -8,6 +8,7 @@
 //! same draft produce the same clause paths.
 
 pub mod docx;
+pub mod pack;
 pub mod pdf;
 pub mod structure;
 pub mod text;

@@ -1,8 +1,14 @@
 //! Integration tests by area: the shipped rule set, the annotated fixture drafts,
-//! the command line, and reading real file formats.
+//! the command line, reading real file formats, and the web workbench (`web*`:
+//! the reviewer's story, access control, the JSON API, a real socket).
 
 mod cli;
 mod common;
 mod drafts;
 mod formats;
 mod rule_set;
+mod web;
+mod web_api;
+mod web_auth;
+mod web_e2e;
+mod web_support;

@@ -1,0 +1,508 @@
+//! The application: everything built once at start and shared by the web layer and
+//! the CLI — configuration, the store, the rule set and the template environment —
+//! plus the upload pipeline both of them (and `--demo`) use.
+//!
+//! Building these once matters: the rule set compiles hundreds of patterns and the
+//! templates parse at start, so a request only renders. The upload pipeline keeps
+//! CPU work (unzip, extraction, segmentation, rules) and blocking file I/O in
+//! `spawn_blocking`, writes each original to disk before committing the rows that
+//! refer to it, and treats every file on its own: one unreadable file is reported
+//! with its Chinese error and the rest are stored.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::analyze::decision::DecisionType;
+use crate::config::Config;
+use crate::ingest::{self, pack};
+use crate::rules::RuleSet;
+use crate::store::items::{self, NewDocument, Target};
+use crate::store::meetings::{self, MeetingKind, NewMeeting};
+use crate::store::users::{self, Role};
+use crate::store::{Actor, Store, StoreError};
+
+/// Settings of the web server that are not analysis configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark the session cookie `Secure` (only behind HTTPS; off on plain localhost).
+    pub secure_cookie: bool,
+    /// Session lifetime in seconds.
+    pub session_ttl_secs: i64,
+    /// Largest request body (an upload of several files or a pack).
+    pub max_upload_bytes: usize,
+    /// Failed logins per user name and address within `throttle_window_secs` before
+    /// further attempts are refused.
+    pub max_login_failures: i64,
+    pub throttle_window_secs: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            secure_cookie: false,
+            session_ttl_secs: 12 * 3600,
+            max_upload_bytes: 60 * 1024 * 1024,
+            max_login_failures: 5,
+            throttle_window_secs: 15 * 60,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("模板错误：{0}")]
+    Template(#[from] minijinja::Error),
+    #[error("后台任务失败：{0}")]
+    Join(#[from] tokio::task::JoinError),
+    #[error("演示材料目录 {0} 不存在或没有可读的草案")]
+    Demo(PathBuf),
+}
+
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    pub rules: Arc<RuleSet>,
+    pub templates: Environment<'static>,
+    pub settings: Settings,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("data_dir", &self.store.data_dir)
+            .field("rules_version", &self.rules.version)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Opens the store (running migrations) and builds the templates.
+    pub async fn build(
+        config: Config,
+        data_dir: &Path,
+        rules: impl Into<Arc<RuleSet>>,
+        settings: Settings,
+    ) -> Result<Arc<App>, AppError> {
+        let store = Store::open(data_dir).await?;
+        Ok(Arc::new(App {
+            config,
+            store,
+            rules: rules.into(),
+            templates: templates()?,
+            settings,
+        }))
+    }
+
+    /// On first start (no users at all) creates `admin` with a one-time password,
+    /// which is returned for the console; `None` when users exist.
+    pub async fn ensure_admin(&self) -> Result<Option<String>, AppError> {
+        if users::count(&self.store).await? > 0 {
+            return Ok(None);
+        }
+        let password = users::one_time_password();
+        let hash = {
+            let p = password.clone();
+            tokio::task::spawn_blocking(move || users::hash_password(&p)).await??
+        };
+        users::create(&self.store, &Actor::system(), "admin", Role::Admin, &hash).await?;
+        Ok(Some(password))
+    }
+
+    /// Renders a template; errors become [`AppError::Template`].
+    pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String, AppError> {
+        Ok(self.templates.get_template(name)?.render(ctx)?)
+    }
+}
+
+/// The templates, embedded in the binary so a release build runs from anywhere.
+/// `.html` names get HTML auto-escaping (minijinja's default for that suffix).
+pub fn templates() -> Result<Environment<'static>, minijinja::Error> {
+    let mut env = Environment::new();
+    macro_rules! add {
+        ($($name:literal),* $(,)?) => {
+            $(env.add_template($name, include_str!(concat!("../templates/", $name)))?;)*
+        };
+    }
+    add!(
+        "base.html",
+        "login.html",
+        "password.html",
+        "meetings.html",
+        "meeting.html",
+        "upload_result.html",
+        "item.html",
+        "inquiry.html",
+        "users.html",
+        "audit.html",
+        "inquiry_list.html",
+        "stats.html",
+    );
+    env.add_filter("datetime", |t: i64| format_time(t));
+    env.add_filter("severity_label", |s: &str| {
+        crate::store::inquiries::severity_label(s)
+    });
+    env.add_filter("status_label", |s: &str| {
+        crate::store::inquiries::status_label(s)
+    });
+    env.add_filter("decision_label", |s: &str| {
+        DecisionType::parse(s)
+            .map(DecisionType::label)
+            .unwrap_or("")
+    });
+    env.add_filter("meeting_kind_label", |s: &str| {
+        MeetingKind::parse(s).map(MeetingKind::label).unwrap_or("")
+    });
+    env.add_filter("meeting_status_label", |s: &str| {
+        meetings::MeetingStatus::parse(s)
+            .map(meetings::MeetingStatus::label)
+            .unwrap_or("")
+    });
+    env.add_filter("role_label", |s: &str| {
+        Role::parse(s).map(Role::label).unwrap_or("")
+    });
+    Ok(env)
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM` in China Standard Time (UTC+8, no DST), the
+/// only time zone the workbench's users have.
+pub fn format_time(t: i64) -> String {
+    let t = t + 8 * 3600;
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        secs / 3600,
+        (secs % 3600) / 60
+    )
+}
+
+/// One uploaded file as received.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Where an upload's files go.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    /// New items of a meeting: all files as the documents of one item called
+    /// `title` when a title is given, else one item per file titled by the draft.
+    Meeting {
+        meeting_id: i64,
+        title: Option<String>,
+        unit: String,
+    },
+    /// More documents for an existing item.
+    Item(i64),
+}
+
+/// What happened to one file (a pack contributes one entry per member, named
+/// `pack.zip/member.docx`).
+#[derive(Debug, Clone, Serialize)]
+pub struct FileOutcome {
+    pub name: String,
+    pub stored: Option<StoredFile>,
+    pub error: Option<String>,
+}
+
+impl FileOutcome {
+    fn failed(name: String, error: String) -> FileOutcome {
+        FileOutcome {
+            name,
+            stored: None,
+            error: Some(error),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredFile {
+    pub item_id: i64,
+    pub item_title: String,
+    pub document_id: i64,
+    pub points: usize,
+    pub decision_types: Vec<DecisionType>,
+}
+
+/// An analysed file ready to be stored.
+struct Analysed {
+    sha256: String,
+    size: i64,
+    format: String,
+    title: Option<String>,
+    text: String,
+    clauses: Vec<(usize, usize, String)>,
+    decision_types: Vec<DecisionType>,
+    findings: Vec<crate::analyze::Finding>,
+}
+
+/// Expands packs into their members (each a file of its own).
+fn expand(uploads: Vec<Upload>, limits: &ingest::Limits) -> Vec<(String, Result<Vec<u8>, String>)> {
+    let mut out = Vec::new();
+    for u in uploads {
+        if !pack::is_pack(&u.name) {
+            out.push((u.name, Ok(u.bytes)));
+            continue;
+        }
+        match pack::read(&u.bytes, limits) {
+            Ok(members) if members.is_empty() => {
+                out.push((u.name, Err("压缩包中没有文件".to_string())));
+            }
+            Ok(members) => {
+                for m in members {
+                    out.push((
+                        format!("{}/{}", u.name, m.name),
+                        m.bytes.map_err(|e| e.to_string()),
+                    ));
+                }
+            }
+            Err(e) => out.push((u.name, Err(e.to_string()))),
+        }
+    }
+    out
+}
+
+/// Reads, analyses and writes the original of one file (blocking).
+fn analyse(
+    name: &str,
+    bytes: &[u8],
+    rules: &RuleSet,
+    cfg: &Config,
+    data_dir: &Path,
+) -> Result<Analysed, String> {
+    let file_name = name.rsplit('/').next().unwrap_or(name);
+    if pack::is_pack(file_name) {
+        return Err("压缩包内的压缩包不展开，请解压后分别上传".into());
+    }
+    let doc = ingest::read_bytes(file_name, bytes, &cfg.limits).map_err(|e| e.to_string())?;
+    let clauses = doc
+        .blocks
+        .iter()
+        .map(|b| (b.start, b.end, b.clause.clone()))
+        .collect();
+    let format = format!("{:?}", doc.format).to_lowercase();
+    let report = crate::check::check_document(file_name.to_string(), doc, rules, cfg);
+    let sha256 = crate::store::blobs::write(data_dir, bytes).map_err(|e| e.to_string())?;
+    Ok(Analysed {
+        sha256,
+        size: bytes.len() as i64,
+        format,
+        title: report.title,
+        text: report.text,
+        clauses,
+        decision_types: report.decision_types,
+        findings: report.findings,
+    })
+}
+
+/// The title of an item made from one file: the draft's own title, else the file
+/// name without its extension.
+fn item_title(a: &Analysed, name: &str) -> String {
+    if let Some(t) = a.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        return t.chars().take(200).collect();
+    }
+    let file = name.rsplit('/').next().unwrap_or(name);
+    let stem = file.rsplit_once('.').map(|(s, _)| s).unwrap_or(file);
+    stem.chars().take(200).collect()
+}
+
+/// Stores each file (or pack member) of an upload; never stops at a bad file.
+pub async fn upload(
+    app: &Arc<App>,
+    actor: &Actor,
+    dest: Destination,
+    uploads: Vec<Upload>,
+) -> Result<Vec<FileOutcome>, AppError> {
+    let limits = app.config.limits.clone();
+    let files = tokio::task::spawn_blocking(move || expand(uploads, &limits)).await?;
+    let mut outcomes = Vec::new();
+    // For a titled upload into a meeting, the item created by the first stored file.
+    let mut shared_item: Option<i64> = match &dest {
+        Destination::Item(id) => Some(*id),
+        Destination::Meeting { .. } => None,
+    };
+    for (name, bytes) in files {
+        let analysed = match bytes {
+            Err(error) => Err(error),
+            Ok(bytes) => {
+                let app2 = Arc::clone(app);
+                let name2 = name.clone();
+                tokio::task::spawn_blocking(move || {
+                    analyse(
+                        &name2,
+                        &bytes,
+                        &app2.rules,
+                        &app2.config,
+                        &app2.store.data_dir,
+                    )
+                })
+                .await?
+            }
+        };
+        let a = match analysed {
+            Ok(a) => a,
+            Err(error) => {
+                outcomes.push(FileOutcome::failed(name, error));
+                continue;
+            }
+        };
+        let target = match (&dest, shared_item) {
+            (_, Some(id)) => Target::Existing(id),
+            (
+                Destination::Meeting {
+                    meeting_id,
+                    title,
+                    unit,
+                },
+                None,
+            ) => Target::New {
+                meeting_id: *meeting_id,
+                title: title.clone().unwrap_or_else(|| item_title(&a, &name)),
+                unit: unit.clone(),
+            },
+            (Destination::Item(id), None) => Target::Existing(*id),
+        };
+        let file_name = name.rsplit('/').next().unwrap_or(&name).to_string();
+        let doc = NewDocument {
+            file_name: &file_name,
+            sha256: &a.sha256,
+            size: a.size,
+            format: &a.format,
+            text: &a.text,
+            clauses: a.clauses.clone(),
+            decision_types: &a.decision_types,
+            rules_version: &app.rules.version,
+            findings: &a.findings,
+        };
+        match items::add_document(&app.store, actor, &target, &doc).await {
+            Ok((item, document_id)) => {
+                if matches!(&dest, Destination::Meeting { title: Some(_), .. }) {
+                    shared_item = Some(item.id);
+                }
+                outcomes.push(FileOutcome {
+                    name,
+                    stored: Some(StoredFile {
+                        item_id: item.id,
+                        item_title: item.title,
+                        document_id,
+                        points: a.findings.len(),
+                        decision_types: a.decision_types,
+                    }),
+                    error: None,
+                });
+            }
+            // A missing meeting or item is the caller's mistake, not this file's.
+            Err(e @ (StoreError::NotFound(_) | StoreError::Invalid(_))) => return Err(e.into()),
+            Err(e) => {
+                tracing::error!(file = %name, error = %e, "storing an upload failed");
+                outcomes.push(FileOutcome::failed(
+                    name,
+                    "保存失败（服务器内部错误，已记录日志）".into(),
+                ));
+            }
+        }
+    }
+    Ok(outcomes)
+}
+
+/// `--demo`: when the database has no meeting yet, creates a sample meeting from
+/// the fixture drafts in `dir`, so a newcomer sees the whole flow at once.
+/// Returns the meeting id, or `None` when meetings already exist.
+pub async fn load_demo(app: &Arc<App>, dir: &Path) -> Result<Option<i64>, AppError> {
+    if meetings::count(&app.store).await? > 0 {
+        return Ok(None);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|_| AppError::Demo(dir.to_path_buf()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let n = p.to_string_lossy();
+            !n.ends_with(".expect.toml") && !n.ends_with(".py")
+        })
+        .collect();
+    files.sort();
+    let uploads: Vec<Upload> = files
+        .iter()
+        .filter_map(|p| {
+            Some(Upload {
+                name: p.file_name()?.to_string_lossy().into_owned(),
+                bytes: std::fs::read(p).ok()?,
+            })
+        })
+        .collect();
+    if uploads.is_empty() {
+        return Err(AppError::Demo(dir.to_path_buf()));
+    }
+    let actor = Actor {
+        id: None,
+        name: "demo".into(),
+    };
+    let meeting = meetings::create(
+        &app.store,
+        &actor,
+        &NewMeeting {
+            title: "（演示）县政府常务会议".into(),
+            kind: MeetingKind::GovernmentExecutive,
+            session_label: "演示第 1 次".into(),
+            date: "2026-11-20".into(),
+        },
+    )
+    .await?;
+    upload(
+        app,
+        &actor,
+        Destination::Meeting {
+            meeting_id: meeting.id,
+            title: None,
+            unit: "演示材料".into(),
+        },
+        uploads,
+    )
+    .await?;
+    Ok(Some(meeting.id))
+}
+
+/// The directory `--demo` reads: the fixture drafts of the source tree.
+pub fn demo_dir() -> PathBuf {
+    let local = PathBuf::from("tests/fixtures/drafts");
+    if local.is_dir() {
+        return local;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/drafts")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_show_in_china_standard_time() {
+        assert_eq!(format_time(0), "1970-01-01 08:00");
+        // 2026-11-25 23:52:56 UTC
+        assert_eq!(format_time(1_795_650_776), "2026-11-26 07:52");
+        assert_eq!(format_time(951_782_400), "2000-02-29 08:00");
+    }
+
+    #[test]
+    fn all_templates_parse() {
+        let env = templates().expect("templates parse");
+        assert!(env.get_template("item.html").is_ok());
+    }
+}
