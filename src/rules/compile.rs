@@ -93,6 +93,9 @@ pub struct Matcher {
     pub(crate) plans: Vec<RegexPlan>,
     /// Number of regex literal groups (see [`RegexPlan`]).
     pub(crate) lit_sets: usize,
+    /// By pattern id: `Some(regex index)` for a regex used only in conditions, which
+    /// the engine searches on first use instead of in every scan.
+    pub(crate) lazy_regex: Vec<Option<usize>>,
     pub(crate) any_word: bool,
 }
 
@@ -423,7 +426,7 @@ impl RuleSet {
             }
         }
 
-        let matcher = match builder.build() {
+        let mut matcher = match builder.build() {
             Ok(m) => m,
             Err(e) => {
                 problems.push(err(&dir_shown, e));
@@ -433,6 +436,19 @@ impl RuleSet {
         if !problems.is_empty() {
             return Err(RuleSetError { problems });
         }
+        let mut is_signal = vec![false; matcher.patterns.len()];
+        for r in &rules {
+            for p in r.signal.flat() {
+                is_signal[p as usize] = true;
+            }
+        }
+        let mut lazy = vec![None; matcher.patterns.len()];
+        for (ri, (_, id)) in matcher.regexes.iter().enumerate() {
+            if !is_signal[*id as usize] {
+                lazy[*id as usize] = Some(ri);
+            }
+        }
+        matcher.lazy_regex = lazy;
         let digest = hasher.finalize();
         let version = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
         Ok(RuleSet {
@@ -615,6 +631,7 @@ impl MatcherBuilder {
             regexes,
             plans,
             lit_sets: lit_set_count,
+            lazy_regex: Vec::new(),
             any_word,
         })
     }

@@ -17,6 +17,8 @@ use crate::analyze::amount::Amount;
 use crate::analyze::decision::DecisionType;
 use crate::ingest::{BlockKind, Document};
 
+use std::cell::OnceCell;
+
 use regex_automata::Input;
 
 use super::compile::{Cond, Matcher, PatId, RegexPlan, Rule, RuleSet};
@@ -143,15 +145,108 @@ pub enum Polarity {
 }
 
 /// Every term occurrence of one document, by pattern id, sorted by start.
-pub struct Occurrences {
-    pub spans: Vec<Vec<(usize, usize)>>,
+///
+/// Literals and signal regexes are found eagerly in one pass. Regexes used only in
+/// `require`/`unless` conditions are searched the first time a rule asks for them
+/// (a rule asks only once one of its signals occurred), so their cost follows the
+/// signals a draft contains rather than the size of the rule set.
+pub struct Occurrences<'m> {
+    matcher: &'m Matcher,
+    spans: Vec<Vec<(usize, usize)>>,
+    lazy: Vec<OnceCell<Vec<(usize, usize)>>>,
+    /// Start offsets of each regex literal group (see `RegexPlan`).
+    groups: Vec<Vec<usize>>,
+    newlines: Vec<usize>,
+    boundaries: Option<Vec<usize>>,
 }
 
-/// Runs the automaton and regex set over `text`. `boundaries` are jieba token ends,
-/// needed only when some term is word-bounded (`w:`).
-pub fn scan(m: &Matcher, text: &str, boundaries: Option<&[usize]>) -> Occurrences {
+impl Occurrences<'_> {
+    /// Occurrences of pattern `p` in `text` (the text `scan` was given).
+    pub fn of(&self, p: PatId, text: &str) -> &[(usize, usize)] {
+        let m = self.matcher;
+        match m.lazy_regex[p as usize] {
+            Some(r) => self.lazy[p as usize].get_or_init(|| {
+                let mut out = self.run_regex(r, text);
+                self.word_filter(p, &mut out);
+                out.sort_unstable();
+                out.dedup();
+                out
+            }),
+            None => &self.spans[p as usize],
+        }
+    }
+
+    fn word_filter(&self, p: PatId, v: &mut Vec<(usize, usize)>) {
+        if let (true, Some(b)) = (self.matcher.patterns[p as usize].word, &self.boundaries) {
+            v.retain(|(s, e)| b.binary_search(s).is_ok() && b.binary_search(e).is_ok());
+        }
+    }
+
+    fn within(&self, g: usize, lo: usize, hi: usize) -> bool {
+        let v = &self.groups[g];
+        let i = v.partition_point(|&x| x < lo);
+        v.get(i).is_some_and(|&x| x <= hi)
+    }
+
+    /// Runs regex `r` where its plan says it can match.
+    fn run_regex(&self, r: usize, text: &str) -> Vec<(usize, usize)> {
+        let (re, _) = &self.matcher.regexes[r];
+        let mut out = Vec::new();
+        match &self.matcher.plans[r] {
+            RegexPlan::Full => {
+                out.extend(re.find_iter(text).map(|h| (h.start(), h.end())));
+            }
+            RegexPlan::Pivot {
+                pivot,
+                others,
+                before,
+                after,
+            } => {
+                // A regex match never spans a line break (one paragraph), so windows
+                // stop at the pivot's line; overlapping windows are merged so each
+                // stretch of text is searched once.
+                let mut run = |lo: usize, hi: usize| {
+                    out.extend(
+                        re.find_iter(Input::new(text).range(lo..hi))
+                            .map(|h| (h.start(), h.end())),
+                    );
+                };
+                let mut pending: Option<(usize, usize)> = None;
+                for &p in &self.groups[*pivot] {
+                    let li = self.newlines.partition_point(|&n| n < p);
+                    let line_lo = if li == 0 {
+                        0
+                    } else {
+                        self.newlines[li - 1] + 1
+                    };
+                    let line_hi = self.newlines.get(li).copied().unwrap_or(text.len());
+                    let lo = floor_char(text, p.saturating_sub(*before).max(line_lo));
+                    let hi = ceil_char(text, p.saturating_add(*after).min(line_hi));
+                    if !others.iter().all(|&g| self.within(g, lo, hi)) {
+                        continue;
+                    }
+                    pending = match pending {
+                        Some((plo, phi)) if lo <= phi => Some((plo, phi.max(hi))),
+                        Some((plo, phi)) => {
+                            run(plo, phi);
+                            Some((lo, hi))
+                        }
+                        None => Some((lo, hi)),
+                    };
+                }
+                if let Some((lo, hi)) = pending {
+                    run(lo, hi);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Finds every literal term, and every regex used as a signal, in `text`.
+/// `boundaries` are jieba token ends, needed only for word-bounded (`w:`) terms.
+pub fn scan<'m>(m: &'m Matcher, text: &str, boundaries: Option<&[usize]>) -> Occurrences<'m> {
     let mut spans: Vec<Vec<(usize, usize)>> = vec![Vec::new(); m.patterns.len()];
-    // Regex literal groups: where each occurs (start offsets), from the same pass.
     let mut groups: Vec<Vec<usize>> = vec![Vec::new(); m.lit_sets];
     if let Some(ac) = &m.ac {
         for hit in ac.find_overlapping_iter(text) {
@@ -167,73 +262,28 @@ pub fn scan(m: &Matcher, text: &str, boundaries: Option<&[usize]>) -> Occurrence
     for g in &mut groups {
         g.sort_unstable();
     }
-    let newlines: Vec<usize> = memchr_newlines(text);
-    let within = |g: usize, lo: usize, hi: usize| {
-        let v = &groups[g];
-        let i = v.partition_point(|&x| x < lo);
-        v.get(i).is_some_and(|&x| x <= hi)
+    let mut occ = Occurrences {
+        matcher: m,
+        spans: Vec::new(),
+        lazy: (0..m.patterns.len()).map(|_| OnceCell::new()).collect(),
+        groups,
+        newlines: memchr_newlines(text),
+        boundaries: boundaries.filter(|_| m.any_word).map(<[usize]>::to_vec),
     };
-    for (r, plan) in m.plans.iter().enumerate() {
-        let (re, id) = &m.regexes[r];
-        match plan {
-            RegexPlan::Full => {
-                spans[*id as usize].extend(re.find_iter(text).map(|h| (h.start(), h.end())));
-            }
-            RegexPlan::Pivot {
-                pivot,
-                others,
-                before,
-                after,
-            } => {
-                // A regex match never spans a line break (one paragraph), so windows
-                // stop at the pivot's line; overlapping windows are merged so each
-                // stretch of text is searched once per regex.
-                let mut pending: Option<(usize, usize)> = None;
-                let run = |lo: usize, hi: usize, spans: &mut Vec<Vec<(usize, usize)>>| {
-                    for h in re.find_iter(Input::new(text).range(lo..hi)) {
-                        spans[*id as usize].push((h.start(), h.end()));
-                    }
-                };
-                for &p in &groups[*pivot] {
-                    let li = newlines.partition_point(|&n| n < p);
-                    let line_lo = if li == 0 { 0 } else { newlines[li - 1] + 1 };
-                    let line_hi = newlines.get(li).copied().unwrap_or(text.len());
-                    let lo = floor_char(text, p.saturating_sub(*before).max(line_lo));
-                    let hi = ceil_char(text, p.saturating_add(*after).min(line_hi));
-                    if !others.iter().all(|&g| within(g, lo, hi)) {
-                        continue;
-                    }
-                    pending = match pending {
-                        Some((plo, phi)) if lo <= phi => Some((plo, phi.max(hi))),
-                        Some((plo, phi)) => {
-                            run(plo, phi, &mut spans);
-                            Some((lo, hi))
-                        }
-                        None => Some((lo, hi)),
-                    };
-                }
-                if let Some((lo, hi)) = pending {
-                    run(lo, hi, &mut spans);
-                }
-            }
+    for (r, (_, id)) in m.regexes.iter().enumerate() {
+        if m.lazy_regex[*id as usize].is_none() {
+            spans[*id as usize] = occ.run_regex(r, text);
         }
     }
-    if m.any_word
-        && let Some(b) = boundaries
-    {
-        for (id, p) in m.patterns.iter().enumerate() {
-            if p.word {
-                spans[id].retain(|(s, e)| b.binary_search(s).is_ok() && b.binary_search(e).is_ok());
-            }
-        }
-    }
-    for v in &mut spans {
+    for (id, v) in spans.iter_mut().enumerate() {
+        occ.word_filter(id as PatId, v);
         if v.len() > 1 {
             v.sort_unstable();
             v.dedup();
         }
     }
-    Occurrences { spans }
+    occ.spans = spans;
+    occ
 }
 
 fn memchr_newlines(text: &str) -> Vec<usize> {
@@ -261,7 +311,7 @@ fn ceil_char(text: &str, mut i: usize) -> usize {
 /// A document prepared for rule evaluation.
 pub struct Prepared<'a> {
     pub doc: &'a Document,
-    pub occ: Occurrences,
+    pub occ: Occurrences<'a>,
     pub amounts: &'a [Amount],
     pub decision_types: &'a [DecisionType],
     /// Byte offsets just after each sentence end (。！？；, newline).
@@ -281,7 +331,7 @@ pub struct RawFinding {
 impl<'a> Prepared<'a> {
     pub fn new(
         doc: &'a Document,
-        occ: Occurrences,
+        occ: Occurrences<'a>,
         amounts: &'a [Amount],
         decision_types: &'a [DecisionType],
     ) -> Self {
@@ -514,7 +564,7 @@ impl<'a> Prepared<'a> {
     ) -> Vec<(usize, usize)> {
         let mut out: Vec<(usize, usize)> = Vec::new();
         for p in pats {
-            let v = &self.occ.spans[p as usize];
+            let v = self.occ.of(p, &self.doc.text);
             let from = v.partition_point(|&(s, _)| s < lo);
             for &(s, e) in &v[from..] {
                 if s >= hi {
