@@ -267,11 +267,6 @@ pub fn run(
     row(&mut out, "  其中：抽取与结构识别", t_ingest);
     row(&mut out, "  其中：金额抽取与三重一大分类", t_classify);
     row(&mut out, "  其中：规则遍（词语扫描+规则求值）", t_rules1);
-    row(
-        &mut out,
-        "  其中：问询点生成（问题模板渲染、合并）",
-        t_findings,
-    );
     row(&mut out, "规则遍（10 倍规则）", t_rules10);
     let _ = writeln!(out);
     let _ = writeln!(
