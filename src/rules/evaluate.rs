@@ -63,6 +63,9 @@ pub struct DocEval {
     pub clean: bool,
     pub met: Vec<Expected>,
     pub missed: Vec<Expected>,
+    /// Missed expectations whose kind was still reported elsewhere in the draft
+    /// (found, but with the evidence on another sentence).
+    pub misplaced: usize,
     /// Findings of a kind the annotation says must not be reported.
     pub forbidden: Vec<Seen>,
     /// Findings not matching any expectation (on a clean draft: false positives).
@@ -76,6 +79,8 @@ pub struct Summary {
     pub documents: Vec<DocEval>,
     pub expected: usize,
     pub met: usize,
+    /// Expectations whose kind was reported, but on another sentence.
+    pub misplaced: usize,
     pub forbidden: usize,
     pub clean_documents: usize,
     pub clean_false_positives: usize,
@@ -128,6 +133,7 @@ pub fn evaluate_one(draft: &Path, sidecar: &Path, rules: &RuleSet, cfg: &Config)
         clean: false,
         met: Vec::new(),
         missed: Vec::new(),
+        misplaced: 0,
         forbidden: Vec::new(),
         unexpected: Vec::new(),
         decision_types_missing: Vec::new(),
@@ -165,7 +171,12 @@ pub fn evaluate_one(draft: &Path, sidecar: &Path, rules: &RuleSet, cfg: &Config)
                 used[i] = true;
                 ev.met.push(x.clone());
             }
-            None => ev.missed.push(x.clone()),
+            None => {
+                if report.findings.iter().any(|f| f.kind == x.kind) {
+                    ev.misplaced += 1;
+                }
+                ev.missed.push(x.clone());
+            }
         }
     }
     for (f, used) in report.findings.iter().zip(used) {
@@ -197,6 +208,7 @@ pub fn evaluate_dir(dir: &Path, rules: &RuleSet, cfg: &Config) -> std::io::Resul
         .collect();
     let expected = documents.iter().map(|d| d.met.len() + d.missed.len()).sum();
     let met = documents.iter().map(|d| d.met.len()).sum();
+    let misplaced = documents.iter().map(|d| d.misplaced).sum();
     let forbidden = documents.iter().map(|d| d.forbidden.len()).sum();
     let clean_documents = documents.iter().filter(|d| d.clean).count();
     let clean_false_positives = documents
@@ -213,6 +225,7 @@ pub fn evaluate_dir(dir: &Path, rules: &RuleSet, cfg: &Config) -> std::io::Resul
         documents,
         expected,
         met,
+        misplaced,
         forbidden,
         clean_documents,
         clean_false_positives,
@@ -269,10 +282,11 @@ pub fn render(s: &Summary) -> String {
     }
     let _ = writeln!(
         out,
-        "\n召回 {}/{}（{:.0}%）；禁报类型被报 {}；无风险稿 {} 份上的报告 {} 条；风险稿上未标注的报告 {} 条",
+        "\n召回 {}/{}（{:.0}%；另有 {} 处类型已报但证据落在别的句子）；禁报类型被报 {}；无风险稿 {} 份上的报告 {} 条；风险稿上未标注的报告 {} 条",
         s.met,
         s.expected,
         s.recall() * 100.0,
+        s.misplaced,
         s.forbidden,
         s.clean_documents,
         s.clean_false_positives,
