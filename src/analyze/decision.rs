@@ -113,6 +113,9 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("投资", MajorProject, 1.0),
     ("工期", MajorProject, 2.0),
     ("出让", MajorProject, 1.0),
+    ("经营权", MajorProject, 1.5),
+    ("开发", MajorProject, 1.0),
+    ("运营", MajorProject, 1.0),
     // 大额资金使用
     ("资金", LargeFund, 1.0),
     ("补助", LargeFund, 1.0),
@@ -130,6 +133,10 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("奖励", LargeFund, 1.0),
     ("发放", LargeFund, 1.0),
     ("预付", LargeFund, 2.0),
+    ("医保基金", LargeFund, 2.0),
+    ("结算", LargeFund, 1.0),
+    ("货款", LargeFund, 1.5),
+    ("采购资金", LargeFund, 2.0),
     // 重大事项决策
     ("管理办法", MajorDecision, 3.0),
     ("实施办法", MajorDecision, 3.0),
@@ -150,6 +157,11 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("转让", MajorDecision, 1.5),
     ("招商引资", MajorDecision, 2.0),
     ("标准调整", MajorDecision, 2.0),
+    ("方案", MajorDecision, 1.0),
+    ("融资", MajorDecision, 1.5),
+    ("融资租赁", MajorDecision, 2.0),
+    ("债务", MajorDecision, 1.0),
+    ("发行债券", MajorDecision, 2.0),
 ];
 
 static CUE_AC: LazyLock<AhoCorasick> = LazyLock::new(|| {
