@@ -477,14 +477,17 @@ impl<'a> Prepared<'a> {
         }
         // A regex signal may start at the subject: "主管部门不得直接任免".
         let matched = &self.text()[s..e];
-        if ["不得", "严禁", "禁止", "不准", "不允许", "不以任何"]
+        if [
+            "不得", "严禁", "禁止", "不准", "不允许", "不以任何", "不承担", "不承诺", "不提供", "不安排",
+        ]
             .iter()
             .any(|p| matched.contains(p))
         {
             return true;
         }
-        // A bare 不 shortly before the signal: "不向乙方出借资金", "不为其融资提供担保".
-        let near = self.fragment_before(s, 8);
+        // A bare 不 earlier in the same clause fragment: "不向乙方出借资金",
+        // "不向特许经营者承诺固定回报".
+        let near = frag;
         for (i, _) in near.match_indices('不') {
             let next = near[i + '不'.len_utf8()..].chars().next();
             if next.is_none_or(|c| !NOT_NEGATION_AFTER_BU.contains(&c)) {
