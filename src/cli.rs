@@ -16,6 +16,17 @@ use crate::rules::RuleSet;
 use crate::rules::examples;
 use crate::store::users::Role;
 
+/// `println!` that ends the process quietly when stdout is closed (`wenxun check … | head`)
+/// instead of panicking on the broken pipe.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "wenxun",
@@ -239,7 +250,7 @@ pub fn main() -> ExitCode {
         } => {
             match crate::bench::run(corpus.as_deref(), max_files, rounds, rules.as_deref(), &cfg) {
                 Ok(text) => {
-                    println!("{text}");
+                    out!("{text}");
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -261,7 +272,7 @@ fn check(files: &[PathBuf], format: Format, rules: Option<&Path>, cfg: &Config) 
     };
     let report = crate::check::check_paths(files, &set, cfg);
     let color = format == Format::Text && std::io::stdout().is_terminal();
-    println!("{}", report::render(&report, format, color));
+    out!("{}", report::render(&report, format, color));
     for d in report.documents.iter().filter(|d| d.error.is_some()) {
         eprintln!(
             "无法读取 {}：{}",
@@ -285,12 +296,16 @@ fn rules_test(rules: Option<&Path>, cfg: &Config) -> ExitCode {
         }
     };
     let results = examples::run(&set);
-    println!(
+    out!(
         "{:<58} {:>6} {:>6} {:>6} {:>6}  结果",
-        "规则", "正例", "漏报", "反例", "误报"
+        "规则",
+        "正例",
+        "漏报",
+        "反例",
+        "误报"
     );
     for r in &results {
-        println!(
+        out!(
             "{:<60} {:>6} {:>8} {:>6} {:>8}  {}",
             r.rule_id,
             r.positives,
@@ -302,14 +317,14 @@ fn rules_test(rules: Option<&Path>, cfg: &Config) -> ExitCode {
     }
     let failed: Vec<_> = results.iter().filter(|r| !r.passed()).collect();
     for r in &failed {
-        println!("\n✗ {}", r.rule_id);
+        out!("\n✗ {}", r.rule_id);
         for m in r.false_negatives.iter().chain(&r.false_positives) {
-            println!("    {m}");
+            out!("    {m}");
         }
     }
     let uncovered = examples::uncovered_kinds(&set);
     let examples_total: usize = results.iter().map(|r| r.positives + r.negatives).sum();
-    println!(
+    out!(
         "\n规则 {} 条，示例 {} 个，覆盖风险类型 {}/{}；规则集版本 {}",
         results.len(),
         examples_total,
@@ -318,10 +333,10 @@ fn rules_test(rules: Option<&Path>, cfg: &Config) -> ExitCode {
         set.version
     );
     if !uncovered.is_empty() {
-        println!("没有规则的风险类型：{}", uncovered.join("、"));
+        out!("没有规则的风险类型：{}", uncovered.join("、"));
     }
     // The plain closing line CI reads.
-    println!(
+    out!(
         "{} passed, {} failed",
         results.len() - failed.len(),
         failed.len()
@@ -365,7 +380,7 @@ fn rules_list(rules: Option<&Path>, format: ListFormat, cfg: &Config) -> ExitCod
         .collect();
     match format {
         ListFormat::Json => match serde_json::to_string_pretty(&listed) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => out!("{s}"),
             Err(e) => {
                 eprintln!("{e}");
                 return ExitCode::from(2);
@@ -377,9 +392,9 @@ fn rules_list(rules: Option<&Path>, format: ListFormat, cfg: &Config) -> ExitCod
                     .rule(r.id)
                     .map(|x| x.severity.label())
                     .unwrap_or_default();
-                println!("{:<56} {} {:<40} {}", r.id, sev, r.kind, r.title);
+                out!("{:<56} {} {:<40} {}", r.id, sev, r.kind, r.title);
             }
-            println!("共 {} 条规则；规则集版本 {}", listed.len(), set.version);
+            out!("共 {} 条规则；规则集版本 {}", listed.len(), set.version);
         }
     }
     ExitCode::SUCCESS
@@ -406,10 +421,10 @@ fn rules_explain(rule_id: &str, file: &Path, rules: Option<&Path>, cfg: &Config)
     };
     let lines = crate::analyze::explain(&doc, &set, idx, cfg);
     let rule = &set.rules[idx];
-    println!("规则 {}（{}）：{}", rule.id, rule.kind, rule.title);
-    println!("定义于 {}:{}", rule.file, rule.line);
+    out!("规则 {}（{}）：{}", rule.id, rule.kind, rule.title);
+    out!("定义于 {}:{}", rule.file, rule.line);
     for l in lines {
-        println!("{l}");
+        out!("{l}");
     }
     ExitCode::SUCCESS
 }
@@ -431,7 +446,7 @@ fn rules_eval(dir: &Path, rules: Option<&Path>, format: ListFormat, cfg: &Config
     };
     match format {
         ListFormat::Json => match serde_json::to_string_pretty(&summary) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => out!("{s}"),
             Err(e) => eprintln!("{e}"),
         },
         ListFormat::Text => print!("{}", crate::rules::evaluate::render(&summary)),
@@ -482,13 +497,13 @@ fn serve(
     block_on(async {
         let app = crate::app::App::build(cfg, data_dir, set, settings).await?;
         if let Some(password) = app.ensure_admin().await? {
-            println!("首次启动：已创建管理员账号 admin，一次性密码：{password}");
-            println!("（只显示这一次；首次登录后须修改密码）");
+            out!("首次启动：已创建管理员账号 admin，一次性密码：{password}");
+            out!("（只显示这一次；首次登录后须修改密码）");
         }
         if demo {
             match crate::app::load_demo(&app, &crate::app::demo_dir()).await? {
-                Some(id) => println!("已载入演示会议（编号 {id}）"),
-                None => println!("已有会议，未再载入演示会议"),
+                Some(id) => out!("已载入演示会议（编号 {id}）"),
+                None => out!("已有会议，未再载入演示会议"),
             }
         }
         let listener = tokio::net::TcpListener::bind(bind)
@@ -500,7 +515,7 @@ fn serve(
                 "注意：正在监听非本机地址 {addr}，材料属于工作秘密，请确认只在内网使用并在前面配置 HTTPS。"
             );
         }
-        println!(
+        out!(
             "问询工作台已启动：http://{addr}/ （数据目录 {}；Ctrl-C 停止）",
             data_dir.display()
         );
@@ -538,17 +553,17 @@ fn user(data_dir: &Path, command: UserCommand) -> ExitCode {
                 let p = password.clone();
                 let hash = tokio::task::spawn_blocking(move || users::hash_password(&p)).await??;
                 users::create(&store, &actor, &name, role, &hash).await?;
-                println!(
+                out!(
                     "已创建用户 {name}（{}），一次性密码：{password}",
                     role.label()
                 );
-                println!("（只显示这一次；首次登录后须修改密码）");
+                out!("（只显示这一次；首次登录后须修改密码）");
             }
             UserCommand::Token { name } => {
                 let u = find(name).await?;
                 let token = random_hex(32);
                 users::add_token(&store, &actor, u.id, &sha256_hex(token.as_bytes())).await?;
-                println!("{token}");
+                out!("{token}");
                 eprintln!(
                     "用户 {} 的新 API 令牌如上（只显示这一次）。请求时使用 Authorization: Bearer <令牌>",
                     u.name
@@ -563,13 +578,13 @@ fn user(data_dir: &Path, command: UserCommand) -> ExitCode {
                     } else {
                         "正常"
                     };
-                    println!("{:<20} {:<10} {}", u.name, u.role.as_str(), state);
+                    out!("{:<20} {:<10} {}", u.name, u.role.as_str(), state);
                 }
             }
             UserCommand::Disable { name } => {
                 let u = find(name).await?;
                 users::set_disabled(&store, &actor, u.id, true).await?;
-                println!("已停用用户 {}", u.name);
+                out!("已停用用户 {}", u.name);
             }
         }
         Ok(())

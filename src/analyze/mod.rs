@@ -114,6 +114,66 @@ fn amounts_in(amounts: &[Amount], lo: usize, hi: usize) -> impl Iterator<Item = 
         .filter(move |a| a.byte_start >= lo && a.byte_end <= hi)
 }
 
+/// The phrase a question quotes: the comma-delimited part of the evidence around
+/// the signal (widened when very short), without a leading 一、/（一）/第X条 marker,
+/// so the question reads "第五条提出“由县城投公司直接委托……”" rather than repeating
+/// the whole sentence and its number.
+pub fn excerpt(text: &str, evidence: (usize, usize), anchor: (usize, usize)) -> String {
+    let (lo, hi) = evidence;
+    let ev: Vec<(usize, char)> = text[lo..hi]
+        .char_indices()
+        .map(|(i, c)| (lo + i, c))
+        .collect();
+    if ev.is_empty() {
+        return String::new();
+    }
+    let is_cut = |c: char| matches!(c, '，' | '：' | '；' | ',' | ':' | ';');
+    // Character positions (indexes into `ev`) of the signal.
+    let s = ev.partition_point(|&(b, _)| b < anchor.0).min(ev.len() - 1);
+    let e = ev
+        .partition_point(|&(b, _)| b < anchor.1)
+        .max(s + 1)
+        .min(ev.len());
+    let mut from = (0..s).rev().find(|&k| is_cut(ev[k].1)).map_or(0, |k| k + 1);
+    let mut to = (e..ev.len()).find(|&k| is_cut(ev[k].1)).unwrap_or(ev.len());
+    if to - from < 10 {
+        // Too short to stand alone: take the next phrase too, or else the previous one.
+        if to < ev.len() {
+            to = (to + 1..ev.len())
+                .find(|&k| is_cut(ev[k].1))
+                .unwrap_or(ev.len());
+        } else if from > 0 {
+            from = (0..from - 1)
+                .rev()
+                .find(|&k| is_cut(ev[k].1))
+                .map_or(0, |k| k + 1);
+        }
+    }
+    let phrase: String = ev[from..to].iter().map(|&(_, c)| c).collect();
+    let phrase = phrase.trim().trim_end_matches(['。', '；', '，', ' ']);
+    let phrase = strip_number(phrase);
+    let chars: Vec<char> = phrase.chars().collect();
+    if chars.len() > 60 {
+        format!("{}……", chars[..58].iter().collect::<String>())
+    } else {
+        phrase.to_string()
+    }
+}
+
+/// Drops a leading outline or article number ("（一）", "二、", "3.", "第五条 ").
+fn strip_number(s: &str) -> &str {
+    static NUMBER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(第[一二三四五六七八九十百零〇0-9]+条\s*|[（(][一二三四五六七八九十0-9]+[)）]|[一二三四五六七八九十]+、|[0-9]+[.．、]|[①-⑳])\s*",
+        )
+        .expect("fixed pattern")
+    });
+    match NUMBER.find(s) {
+        Some(m) if m.end() < s.len() => &s[m.end()..],
+        _ => s,
+    }
+}
+
 /// Turns raw hits into rendered, merged and ordered inquiry points.
 pub fn build_findings(prep: &Prepared, rules: &RuleSet, raw: Vec<RawFinding>) -> Vec<Finding> {
     let doc = prep.doc;
@@ -145,7 +205,7 @@ pub fn build_findings(prep: &Prepared, rules: &RuleSet, raw: Vec<RawFinding>) ->
         let signal = doc.text[r.anchor.0..r.anchor.1].to_string();
         let title = doc.title.clone().unwrap_or_else(|| doc.name.clone());
         let ctx = minijinja::context! {
-            quote => quote.clone(),
+            quote => excerpt(&doc.text, r.evidence, r.anchor),
             clause => clause.clone(),
             signal => signal.clone(),
             title => title,
@@ -252,4 +312,33 @@ pub fn explain(doc: &Document, rules: &RuleSet, idx: usize, cfg: &Config) -> Vec
         }
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excerpt;
+
+    fn ex(text: &str, signal: &str) -> String {
+        let a = text.find(signal).expect("signal in text");
+        excerpt(text, (0, text.len()), (a, a + signal.len()))
+    }
+
+    #[test]
+    fn excerpt_is_the_phrase_around_the_signal_without_its_number() {
+        let t = "（一）鉴于时间紧迫，拟简化前期工作程序，由县城投公司负责组织实施，力争6月进场。";
+        assert_eq!(
+            ex(t, "简化"),
+            "拟简化前期工作程序，由县城投公司负责组织实施"
+        );
+        assert_eq!(ex(t, "进场"), "由县城投公司负责组织实施，力争6月进场");
+        let t = "第五条 工程直接委托县城投公司实施。";
+        assert_eq!(ex(t, "直接委托"), "工程直接委托县城投公司实施");
+    }
+
+    #[test]
+    fn excerpt_of_a_long_phrase_is_cut_on_a_character_boundary() {
+        let t = "甲".repeat(100);
+        let e = ex(&t, "甲甲");
+        assert!(e.ends_with("……") && e.chars().count() == 60);
+    }
 }

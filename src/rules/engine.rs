@@ -24,7 +24,8 @@ use regex_automata::Input;
 use super::compile::{Cond, Matcher, PatId, RegexPlan, Rule, RuleSet};
 use super::model::{Scope, Side, SignalPlace};
 
-/// Words that, before a signal, turn it into a prohibition.
+/// Words that, before a signal, turn it into a prohibition. (整治 and a bare 反对 are
+/// left out: 村庄整治项目, 反对意见 are nouns far more often than prohibitions.)
 const PROHIBITIONS: &[&str] = &[
     "严禁",
     "禁止",
@@ -47,11 +48,9 @@ const PROHIBITIONS: &[&str] = &[
     "不再",
     "纠正",
     "查处",
-    "整治",
     "防范",
     "严查",
     "坚决反对",
-    "反对",
     "不以任何",
     "不存在",
 ];
@@ -478,10 +477,19 @@ impl<'a> Prepared<'a> {
         // A regex signal may start at the subject: "主管部门不得直接任免".
         let matched = &self.text()[s..e];
         if [
-            "不得", "严禁", "禁止", "不准", "不允许", "不以任何", "不承担", "不承诺", "不提供", "不安排",
+            "不得",
+            "严禁",
+            "禁止",
+            "不准",
+            "不允许",
+            "不以任何",
+            "不承担",
+            "不承诺",
+            "不提供",
+            "不安排",
         ]
-            .iter()
-            .any(|p| matched.contains(p))
+        .iter()
+        .any(|p| matched.contains(p))
         {
             return true;
         }
