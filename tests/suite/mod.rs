@@ -1,6 +1,7 @@
 //! Integration tests by area: the shipped rule set, the annotated fixture drafts,
 //! the command line, reading real file formats, and the web workbench (`web*`:
-//! the reviewer's story, access control, the JSON API, a real socket).
+//! the reviewer's story, access control, the JSON API, a real socket, revised
+//! drafts).
 
 mod cli;
 mod common;
@@ -11,4 +12,5 @@ mod web;
 mod web_api;
 mod web_auth;
 mod web_e2e;
+mod web_revisions;
 mod web_support;
