@@ -11,6 +11,7 @@ mod rule_set;
 mod web;
 mod web_api;
 mod web_auth;
+mod web_browser;
 mod web_e2e;
 mod web_revisions;
 mod web_support;
