@@ -263,6 +263,23 @@ struct Analysed {
     findings: Vec<crate::analyze::Finding>,
 }
 
+impl Analysed {
+    /// The rows to store for this file.
+    fn document<'a>(&'a self, file_name: &'a str, rules_version: &'a str) -> NewDocument<'a> {
+        NewDocument {
+            file_name,
+            sha256: &self.sha256,
+            size: self.size,
+            format: &self.format,
+            text: &self.text,
+            clauses: self.clauses.clone(),
+            decision_types: &self.decision_types,
+            rules_version,
+            findings: &self.findings,
+        }
+    }
+}
+
 /// Expands packs into their members (each a file of its own).
 fn expand(uploads: Vec<Upload>, limits: &ingest::Limits) -> Vec<(String, Result<Vec<u8>, String>)> {
     let mut out = Vec::new();
@@ -297,7 +314,7 @@ fn analyse(
     cfg: &Config,
     data_dir: &Path,
 ) -> Result<Analysed, String> {
-    let file_name = name.rsplit('/').next().unwrap_or(name);
+    let file_name = file_name_of(name);
     if pack::is_pack(file_name) {
         return Err("压缩包内的压缩包不展开，请解压后分别上传".into());
     }
@@ -328,7 +345,7 @@ fn item_title(a: &Analysed, name: &str) -> String {
     if let Some(t) = a.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         return t.chars().take(200).collect();
     }
-    let file = name.rsplit('/').next().unwrap_or(name);
+    let file = file_name_of(name);
     let stem = file.rsplit_once('.').map(|(s, _)| s).unwrap_or(file);
     stem.chars().take(200).collect()
 }
@@ -389,18 +406,8 @@ pub async fn upload(
             },
             (Destination::Item(id), None) => Target::Existing(*id),
         };
-        let file_name = name.rsplit('/').next().unwrap_or(&name).to_string();
-        let doc = NewDocument {
-            file_name: &file_name,
-            sha256: &a.sha256,
-            size: a.size,
-            format: &a.format,
-            text: &a.text,
-            clauses: a.clauses.clone(),
-            decision_types: &a.decision_types,
-            rules_version: &app.rules.version,
-            findings: &a.findings,
-        };
+        let file_name = file_name_of(&name).to_string();
+        let doc = a.document(&file_name, &app.rules.version);
         match items::add_document(&app.store, actor, &target, &doc).await {
             Ok((item, document_id)) => {
                 if matches!(&dest, Destination::Meeting { title: Some(_), .. }) {
@@ -510,17 +517,7 @@ pub async fn revise(
         tokio::task::spawn_blocking(move || plan_revision(&prev, &a, &earlier)).await?
     };
     let file_name = file_name_of(&file.name).to_string();
-    let doc = NewDocument {
-        file_name: &file_name,
-        sha256: &a.sha256,
-        size: a.size,
-        format: &a.format,
-        text: &a.text,
-        clauses: a.clauses.clone(),
-        decision_types: &a.decision_types,
-        rules_version: &app.rules.version,
-        findings: &a.findings,
-    };
+    let doc = a.document(&file_name, &app.rules.version);
     let (_, document_id, points) =
         items::add_revision(&app.store, actor, prev.id, &doc, &plan).await?;
     Ok(RevisionOutcome {
@@ -533,6 +530,7 @@ pub async fn revise(
     })
 }
 
+/// The file name of a pack member named `pack.zip/dir/member.docx`.
 fn file_name_of(name: &str) -> &str {
     name.rsplit('/').next().unwrap_or(name)
 }

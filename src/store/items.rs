@@ -140,26 +140,8 @@ pub async fn add_document(
         } => create_item(&mut tx, actor, *meeting_id, title, unit).await?,
         Target::Existing(id) => get_in(&mut tx, *id).await?,
     };
-    blobs::ensure_row(&mut tx, doc.sha256, doc.size).await?;
+    let doc_id = insert_document(&mut tx, actor, item.id, doc, None, 1).await?;
     let types: Vec<&str> = doc.decision_types.iter().map(|t| t.as_str()).collect();
-    let (doc_id,): (i64,) = sqlx::query_as(
-        "INSERT INTO documents (item_id, file_name, sha256, size, format, text, clauses, \
-         decision_types, rules_version, uploaded_by, uploaded_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(item.id)
-    .bind(doc.file_name)
-    .bind(doc.sha256)
-    .bind(doc.size)
-    .bind(doc.format)
-    .bind(doc.text)
-    .bind(serde_json::to_string(&doc.clauses)?)
-    .bind(serde_json::to_string(&types)?)
-    .bind(doc.rules_version)
-    .bind(actor.id)
-    .bind(now())
-    .fetch_one(&mut *tx)
-    .await?;
     let points = inquiries::insert_findings(&mut tx, actor, item.id, doc_id, doc.findings).await?;
     clear_approval(&mut tx, item.id).await?;
     audit::append(
@@ -184,6 +166,41 @@ pub async fn add_document(
     .await?;
     tx.commit().await?;
     Ok((item, doc_id))
+}
+
+/// The document row (and its blob row); `supersedes` and `revision` place it among
+/// the versions of one draft.
+async fn insert_document(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    item_id: i64,
+    doc: &NewDocument<'_>,
+    supersedes: Option<i64>,
+    revision: i64,
+) -> Result<i64> {
+    blobs::ensure_row(conn, doc.sha256, doc.size).await?;
+    let types: Vec<&str> = doc.decision_types.iter().map(|t| t.as_str()).collect();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO documents (item_id, file_name, sha256, size, format, text, clauses, \
+         decision_types, rules_version, uploaded_by, uploaded_at, supersedes, revision) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(item_id)
+    .bind(doc.file_name)
+    .bind(doc.sha256)
+    .bind(doc.size)
+    .bind(doc.format)
+    .bind(doc.text)
+    .bind(serde_json::to_string(&doc.clauses)?)
+    .bind(serde_json::to_string(&types)?)
+    .bind(doc.rules_version)
+    .bind(actor.id)
+    .bind(now())
+    .bind(supersedes)
+    .bind(revision)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
 }
 
 async fn create_item(
@@ -348,29 +365,9 @@ pub async fn add_revision(
         )));
     }
     let item = get_in(&mut tx, prev.item_id).await?;
-    blobs::ensure_row(&mut tx, doc.sha256, doc.size).await?;
-    let types: Vec<&str> = doc.decision_types.iter().map(|t| t.as_str()).collect();
     let revision = prev.revision + 1;
-    let (doc_id,): (i64,) = sqlx::query_as(
-        "INSERT INTO documents (item_id, file_name, sha256, size, format, text, clauses, \
-         decision_types, rules_version, uploaded_by, uploaded_at, supersedes, revision) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(item.id)
-    .bind(doc.file_name)
-    .bind(doc.sha256)
-    .bind(doc.size)
-    .bind(doc.format)
-    .bind(doc.text)
-    .bind(serde_json::to_string(&doc.clauses)?)
-    .bind(serde_json::to_string(&types)?)
-    .bind(doc.rules_version)
-    .bind(actor.id)
-    .bind(now())
-    .bind(previous)
-    .bind(revision)
-    .fetch_one(&mut *tx)
-    .await?;
+    let doc_id = insert_document(&mut tx, actor, item.id, doc, Some(previous), revision).await?;
+    let types: Vec<&str> = doc.decision_types.iter().map(|t| t.as_str()).collect();
     let counts =
         inquiries::apply_revision(&mut tx, actor, item.id, previous, doc_id, doc, plan).await?;
     clear_approval(&mut tx, item.id).await?;

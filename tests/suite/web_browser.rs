@@ -22,7 +22,7 @@ use tokio::net::TcpStream;
 use wenxun::store::inquiries;
 
 use super::common::draft;
-use super::web_support::test_app;
+use super::web_support::{serve_on_socket, test_app};
 
 /// The W3C key of an element reference in WebDriver JSON.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -309,16 +309,8 @@ async fn a_reviewer_works_through_an_item_in_chromium() {
 
     let t = test_app().await;
     let password = t.app.ensure_admin().await.unwrap().expect("first start");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = wenxun::web::router(t.app.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
+    let (addr, server) = serve_on_socket(&t.app).await;
+    let base = format!("http://{addr}");
 
     let mut driver = start_driver(&driver_bin).await;
     let profile = tempfile::tempdir().unwrap();

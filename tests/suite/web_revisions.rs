@@ -10,7 +10,7 @@ use wenxun::store::users::Role;
 use wenxun::store::{audit, inquiries, items};
 
 use super::common::draft;
-use super::web_support::{Client, Part, TestApp, create_meeting, read, test_app};
+use super::web_support::{Client, Part, TestApp, api_multipart, create_meeting, read, test_app};
 
 const TENDERED: &str = "（三）设计、监理单位通过县公共资源交易中心依法公开招标确定。";
 const SURPLUS: &str = "（四）项目结余资金由县城投公司统筹用于其他项目，不再上缴县财政。";
@@ -279,20 +279,7 @@ async fn the_api_takes_a_revision_and_reports_the_recheck() {
         .id;
     let token = t.token(uid).await;
     let mut c = t.client();
-    let send = |parts: Vec<Part<'static>>, path: String| {
-        let body = super::web_support::multipart_body(&parts);
-        axum::http::Request::post(path)
-            .header("authorization", format!("Bearer {token}"))
-            .header(
-                "content-type",
-                format!(
-                    "multipart/form-data; boundary={}",
-                    super::web_support::BOUNDARY
-                ),
-            )
-            .body(axum::body::Body::from(body))
-            .unwrap()
-    };
+    let send = |parts: Vec<Part<'static>>, path: String| api_multipart(&path, &token, &parts);
     let r = c
         .send(send(
             vec![("file", Some("v2.txt"), revised())],
