@@ -16,10 +16,12 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use crate::analyze::decision::DecisionType;
+use crate::analyze::revision::{self, EarlierPoint, Summary};
 use crate::config::Config;
 use crate::ingest::{self, pack};
 use crate::rules::RuleSet;
-use crate::store::items::{self, NewDocument, Target};
+use crate::store::inquiries::{self, EarlierDecision, RevisionCounts, RevisionPlan};
+use crate::store::items::{self, DocumentRow, NewDocument, Target};
 use crate::store::meetings::{self, MeetingKind, NewMeeting};
 use crate::store::users::{self, Role};
 use crate::store::{Actor, Store, StoreError};
@@ -61,6 +63,10 @@ pub enum AppError {
     Join(#[from] tokio::task::JoinError),
     #[error("演示材料目录 {0} 不存在或没有可读的草案")]
     Demo(PathBuf),
+    /// An upload the pipeline cannot take (unreadable file, wrong target); the
+    /// message is for the reviewer.
+    #[error("{0}")]
+    Rejected(String),
 }
 
 pub struct App {
@@ -142,6 +148,7 @@ pub fn templates() -> Result<Environment<'static>, minijinja::Error> {
         "audit.html",
         "inquiry_list.html",
         "stats.html",
+        "changes.html",
     );
     env.add_filter("datetime", |t: i64| format_time(t));
     env.add_filter("severity_label", |s: &str| {
@@ -149,6 +156,9 @@ pub fn templates() -> Result<Environment<'static>, minijinja::Error> {
     });
     env.add_filter("status_label", |s: &str| {
         crate::store::inquiries::status_label(s)
+    });
+    env.add_filter("revision_label", |s: &str| {
+        crate::store::inquiries::revision_label(s)
     });
     env.add_filter("decision_label", |s: &str| {
         DecisionType::parse(s)
@@ -253,6 +263,23 @@ struct Analysed {
     findings: Vec<crate::analyze::Finding>,
 }
 
+impl Analysed {
+    /// The rows to store for this file.
+    fn document<'a>(&'a self, file_name: &'a str, rules_version: &'a str) -> NewDocument<'a> {
+        NewDocument {
+            file_name,
+            sha256: &self.sha256,
+            size: self.size,
+            format: &self.format,
+            text: &self.text,
+            clauses: self.clauses.clone(),
+            decision_types: &self.decision_types,
+            rules_version,
+            findings: &self.findings,
+        }
+    }
+}
+
 /// Expands packs into their members (each a file of its own).
 fn expand(uploads: Vec<Upload>, limits: &ingest::Limits) -> Vec<(String, Result<Vec<u8>, String>)> {
     let mut out = Vec::new();
@@ -287,7 +314,7 @@ fn analyse(
     cfg: &Config,
     data_dir: &Path,
 ) -> Result<Analysed, String> {
-    let file_name = name.rsplit('/').next().unwrap_or(name);
+    let file_name = file_name_of(name);
     if pack::is_pack(file_name) {
         return Err("压缩包内的压缩包不展开，请解压后分别上传".into());
     }
@@ -318,7 +345,7 @@ fn item_title(a: &Analysed, name: &str) -> String {
     if let Some(t) = a.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         return t.chars().take(200).collect();
     }
-    let file = name.rsplit('/').next().unwrap_or(name);
+    let file = file_name_of(name);
     let stem = file.rsplit_once('.').map(|(s, _)| s).unwrap_or(file);
     stem.chars().take(200).collect()
 }
@@ -379,18 +406,8 @@ pub async fn upload(
             },
             (Destination::Item(id), None) => Target::Existing(*id),
         };
-        let file_name = name.rsplit('/').next().unwrap_or(&name).to_string();
-        let doc = NewDocument {
-            file_name: &file_name,
-            sha256: &a.sha256,
-            size: a.size,
-            format: &a.format,
-            text: &a.text,
-            clauses: a.clauses.clone(),
-            decision_types: &a.decision_types,
-            rules_version: &app.rules.version,
-            findings: &a.findings,
-        };
+        let file_name = file_name_of(&name).to_string();
+        let doc = a.document(&file_name, &app.rules.version);
         match items::add_document(&app.store, actor, &target, &doc).await {
             Ok((item, document_id)) => {
                 if matches!(&dest, Destination::Meeting { title: Some(_), .. }) {
@@ -420,6 +437,133 @@ pub async fn upload(
         }
     }
     Ok(outcomes)
+}
+
+/// What a revised draft changed and how the points came out of the re-check.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionOutcome {
+    pub item_id: i64,
+    pub previous_id: i64,
+    pub document_id: i64,
+    /// 第N版 of the new document.
+    pub revision: i64,
+    pub changes: Summary,
+    pub points: RevisionCounts,
+}
+
+/// The document a revision replaces: `chosen` when given (it must be a current
+/// version of the item), else the item's only current document.
+fn revised_document(docs: &[DocumentRow], chosen: Option<i64>) -> Result<&DocumentRow, AppError> {
+    let current: Vec<&DocumentRow> = docs.iter().filter(|d| d.superseded_by.is_none()).collect();
+    let reject = |m: &str| AppError::Rejected(m.to_string());
+    match chosen {
+        Some(id) => {
+            let d = docs
+                .iter()
+                .find(|d| d.id == id)
+                .ok_or_else(|| reject("所选文件不属于该议题"))?;
+            if d.superseded_by.is_some() {
+                return Err(reject("所选文件已有更新的版本，请选择最新版本"));
+            }
+            Ok(d)
+        }
+        None => match current.as_slice() {
+            [] => Err(reject("该议题还没有文件，请先上传草案")),
+            [only] => Ok(only),
+            _ => Err(reject(
+                "该议题有多个文件，请指明修订的是哪一个（document_id）",
+            )),
+        },
+    }
+}
+
+/// Stores a revised version of one of an item's documents: reads and checks it as
+/// any upload, compares it with the version it replaces and re-checks that
+/// version's points (see [`crate::analyze::revision`]), then stores everything in
+/// one transaction.
+pub async fn revise(
+    app: &Arc<App>,
+    actor: &Actor,
+    item_id: i64,
+    previous: Option<i64>,
+    file: Upload,
+) -> Result<RevisionOutcome, AppError> {
+    items::get(&app.store, item_id).await?;
+    let docs = items::documents(&app.store, item_id).await?;
+    let prev = revised_document(&docs, previous)?.clone();
+    if pack::is_pack(&file.name) {
+        return Err(AppError::Rejected(
+            "修订稿每次上传一个文件，不接受压缩包".into(),
+        ));
+    }
+    let app2 = Arc::clone(app);
+    let name = file.name.clone();
+    let a = tokio::task::spawn_blocking(move || {
+        analyse(
+            &name,
+            &file.bytes,
+            &app2.rules,
+            &app2.config,
+            &app2.store.data_dir,
+        )
+    })
+    .await?
+    .map_err(|e| AppError::Rejected(format!("{}：{e}", file_name_of(&file.name))))?;
+    let earlier = inquiries::current_for_document(&app.store, prev.id).await?;
+    let a = Arc::new(a);
+    let plan = {
+        let a = Arc::clone(&a);
+        let prev = prev.clone();
+        tokio::task::spawn_blocking(move || plan_revision(&prev, &a, &earlier)).await?
+    };
+    let file_name = file_name_of(&file.name).to_string();
+    let doc = a.document(&file_name, &app.rules.version);
+    let (_, document_id, points) =
+        items::add_revision(&app.store, actor, prev.id, &doc, &plan).await?;
+    Ok(RevisionOutcome {
+        item_id,
+        previous_id: prev.id,
+        document_id,
+        revision: prev.revision + 1,
+        changes: plan.changes,
+        points,
+    })
+}
+
+/// The file name of a pack member named `pack.zip/dir/member.docx`.
+fn file_name_of(name: &str) -> &str {
+    name.rsplit('/').next().unwrap_or(name)
+}
+
+/// The re-check of a revision (CPU only): clause comparison and point verdicts.
+fn plan_revision(prev: &DocumentRow, a: &Analysed, earlier: &[inquiries::Inquiry]) -> RevisionPlan {
+    let old = revision::paragraphs(&prev.text, &prev.clauses());
+    let new = revision::paragraphs(&a.text, &a.clauses);
+    let changes = revision::summarise(&revision::compare(&old, &new));
+    let points: Vec<EarlierPoint> = earlier
+        .iter()
+        .map(|q| EarlierPoint {
+            id: q.id,
+            kind: q.kind.clone(),
+            manual: q.origin == "manual",
+            start: q.start_char.max(0) as usize,
+            quote: q.quote.clone(),
+        })
+        .collect();
+    let (verdicts, continues) = revision::recheck(&old, &new, &a.text, &points, &a.findings);
+    RevisionPlan {
+        earlier: earlier
+            .iter()
+            .zip(verdicts)
+            .map(|(q, verdict)| EarlierDecision {
+                id: q.id,
+                version: q.version,
+                verdict,
+            })
+            .collect(),
+        continues,
+        changes,
+    }
 }
 
 /// `--demo`: when the database has no meeting yet, creates a sample meeting from

@@ -72,6 +72,9 @@ enum Command {
         rounds: usize,
         #[arg(long)]
         rules: Option<PathBuf>,
+        /// 改测会议材料包：N 个文件打成 .zip，经工作台的上传流水线存入临时数据库，与同一批文件的 check 对比
+        #[arg(long, num_args = 0..=1, default_missing_value = "30", value_name = "N")]
+        pack: Option<usize>,
     },
     /// 启动审阅工作台（网页 + JSON API），默认只监听本机
     Serve {
@@ -247,8 +250,17 @@ pub fn main() -> ExitCode {
             max_files,
             rounds,
             rules,
+            pack,
         } => {
-            match crate::bench::run(corpus.as_deref(), max_files, rounds, rules.as_deref(), &cfg) {
+            let result = match pack {
+                Some(n) => {
+                    crate::bench::run_pack(corpus.as_deref(), n, rounds, rules.as_deref(), &cfg)
+                }
+                None => {
+                    crate::bench::run(corpus.as_deref(), max_files, rounds, rules.as_deref(), &cfg)
+                }
+            };
+            match result {
                 Ok(text) => {
                     out!("{text}");
                     ExitCode::SUCCESS

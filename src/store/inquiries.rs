@@ -14,9 +14,11 @@ use serde_json::{Value, json};
 use sqlx::{FromRow, SqliteConnection};
 
 use super::audit::{self, Entry};
+use super::items::NewDocument;
 use super::{Actor, Result, Store, StoreError, items, now};
 use crate::analyze::Finding;
 use crate::analyze::decision::DecisionType;
+use crate::analyze::revision::{Summary, Verdict};
 
 /// The outcomes a meeting's minutes can show for a point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -72,6 +74,22 @@ pub fn status_label(status: &str) -> &'static str {
     }
 }
 
+/// Chinese label of a point's revision status ("" for points of a first upload).
+pub fn revision_label(status: &str) -> &'static str {
+    match status {
+        "new" => "新增",
+        "continued" => "延续",
+        "resolved" => "修订后已消除",
+        "persists" => "仍存在",
+        _ => "",
+    }
+}
+
+/// Whether a later version has checked this point off (it is history, not work).
+pub fn superseded(revision_status: &str) -> bool {
+    matches!(revision_status, "resolved" | "persists")
+}
+
 /// `high`, `medium` or `low`.
 pub fn valid_severity(s: &str) -> bool {
     matches!(s, "high" | "medium" | "low")
@@ -109,6 +127,13 @@ pub struct Inquiry {
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// '' (first upload), 'new' / 'continued' (found in a revision), 'resolved' /
+    /// 'persists' (checked off by a later version): see [`revision_label`].
+    pub revision_status: String,
+    /// For 'persists': the point of the later version that continues this one.
+    pub successor_id: Option<i64>,
+    /// For 'resolved' / 'persists': the document version checked against it.
+    pub revised_in: Option<i64>,
 }
 
 impl Inquiry {
@@ -147,36 +172,302 @@ pub async fn insert_findings(
     document_id: i64,
     findings: &[Finding],
 ) -> Result<usize> {
-    let t = now();
     for f in findings {
-        sqlx::query(
-            "INSERT INTO inquiries (item_id, document_id, origin, rule_id, rule_ids, kind, kind_name, \
-             title, severity, start_char, end_char, quote, clause, question, basis, status, version, \
-             created_by, created_at, updated_by, updated_at) \
-             VALUES (?, ?, 'rule', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', 1, ?, ?, ?, ?)",
-        )
-        .bind(item_id)
-        .bind(document_id)
-        .bind(&f.rule_id)
-        .bind(serde_json::to_string(&f.rule_ids)?)
-        .bind(&f.kind)
-        .bind(&f.kind_name)
-        .bind(&f.title)
-        .bind(f.severity.as_str())
-        .bind(f.start as i64)
-        .bind(f.end as i64)
-        .bind(&f.quote)
-        .bind(&f.clause)
-        .bind(&f.question)
-        .bind(serde_json::to_string(&f.basis)?)
-        .bind(actor.id)
-        .bind(t)
-        .bind(actor.id)
-        .bind(t)
-        .execute(&mut *conn)
-        .await?;
+        insert_finding(conn, actor, item_id, document_id, f, "", None).await?;
     }
     Ok(findings.len())
+}
+
+/// Stores one finding as a point; `dropped` carries an earlier drop's reason.
+async fn insert_finding(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    item_id: i64,
+    document_id: i64,
+    f: &Finding,
+    revision_status: &str,
+    dropped: Option<&str>,
+) -> Result<i64> {
+    let t = now();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO inquiries (item_id, document_id, origin, rule_id, rule_ids, kind, kind_name, \
+         title, severity, start_char, end_char, quote, clause, question, basis, status, drop_reason, \
+         revision_status, version, created_by, created_at, updated_by, updated_at) \
+         VALUES (?, ?, 'rule', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(item_id)
+    .bind(document_id)
+    .bind(&f.rule_id)
+    .bind(serde_json::to_string(&f.rule_ids)?)
+    .bind(&f.kind)
+    .bind(&f.kind_name)
+    .bind(&f.title)
+    .bind(f.severity.as_str())
+    .bind(f.start as i64)
+    .bind(f.end as i64)
+    .bind(&f.quote)
+    .bind(&f.clause)
+    .bind(&f.question)
+    .bind(serde_json::to_string(&f.basis)?)
+    .bind(if dropped.is_some() { "dropped" } else { "open" })
+    .bind(dropped.unwrap_or(""))
+    .bind(revision_status)
+    .bind(actor.id)
+    .bind(t)
+    .bind(actor.id)
+    .bind(t)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// What the re-check decided for one point of the previous version, made against
+/// the point at `version`.
+#[derive(Debug, Clone)]
+pub struct EarlierDecision {
+    pub id: i64,
+    pub version: i64,
+    pub verdict: Verdict,
+}
+
+/// The re-check of a revised version, computed by [`crate::analyze::revision`]
+/// before the write transaction.
+#[derive(Debug, Clone, Default)]
+pub struct RevisionPlan {
+    /// One decision per current point of the previous version.
+    pub earlier: Vec<EarlierDecision>,
+    /// Per finding of the new version: the earlier points it continues.
+    pub continues: Vec<Vec<i64>>,
+    /// The clause-by-clause comparison's counts (for the audit trail).
+    pub changes: Summary,
+}
+
+/// How the points came out of a revision.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RevisionCounts {
+    /// Earlier points no longer found (修订后已消除).
+    pub resolved: usize,
+    /// Earlier points still found (仍存在).
+    pub persists: usize,
+    /// Points of the new version no earlier point led to (新增).
+    pub new: usize,
+    /// Points of the new version continuing an earlier one.
+    pub continued: usize,
+}
+
+/// The current points of a document version (not yet checked off by a later one).
+async fn current_of(conn: &mut SqliteConnection, document_id: i64) -> Result<Vec<Inquiry>> {
+    Ok(sqlx::query_as(
+        "SELECT * FROM inquiries WHERE document_id = ? \
+         AND revision_status NOT IN ('resolved', 'persists') ORDER BY id",
+    )
+    .bind(document_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// The current points of a document version, for planning a revision's re-check.
+pub async fn current_for_document(store: &Store, document_id: i64) -> Result<Vec<Inquiry>> {
+    let mut conn = store.pool.acquire().await?;
+    current_of(&mut conn, document_id).await
+}
+
+/// Applies a re-check inside the revision's transaction: stores the new version's
+/// findings as 新增 / 延续 points (a finding continuing only dropped points stays
+/// dropped, with the reason), carries manual points whose quote is still there, and
+/// marks every point of the previous version 修订后已消除 or 仍存在 with a link to its
+/// successor. Each point gets its own audit row, so its history page shows it.
+pub(super) async fn apply_revision(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    item_id: i64,
+    previous: i64,
+    document_id: i64,
+    doc: &NewDocument<'_>,
+    plan: &RevisionPlan,
+) -> Result<RevisionCounts> {
+    if plan.continues.len() != doc.findings.len() {
+        return Err(StoreError::Invalid(
+            "修订核对结果与问询要点数量不一致".into(),
+        ));
+    }
+    let earlier = current_of(conn, previous).await?;
+    let mut planned: Vec<(i64, i64)> = plan.earlier.iter().map(|e| (e.id, e.version)).collect();
+    planned.sort_unstable();
+    let now_rows: Vec<(i64, i64)> = earlier.iter().map(|q| (q.id, q.version)).collect();
+    if planned != now_rows {
+        return Err(StoreError::Conflict(
+            "上传修订稿期间上一版的问询要点被他人修改，修订稿未保存，请重新上传".into(),
+        ));
+    }
+    let by_id = |id: i64| earlier.iter().find(|q| q.id == id);
+    let mut counts = RevisionCounts::default();
+    let mut new_ids = Vec::with_capacity(doc.findings.len());
+    for (f, cont) in doc.findings.iter().zip(&plan.continues) {
+        let olds: Vec<&Inquiry> = cont.iter().filter_map(|&id| by_id(id)).collect();
+        let dropped = (!olds.is_empty() && olds.iter().all(|q| q.status == "dropped")).then(|| {
+            format!(
+                "上一版已舍弃（要点 {}）：{}",
+                olds[0].id, olds[0].drop_reason
+            )
+        });
+        let status = if cont.is_empty() { "new" } else { "continued" };
+        let id = insert_finding(
+            conn,
+            actor,
+            item_id,
+            document_id,
+            f,
+            status,
+            dropped.as_deref(),
+        )
+        .await?;
+        if cont.is_empty() {
+            counts.new += 1;
+        } else {
+            counts.continued += 1;
+        }
+        audit::append(
+            conn,
+            actor,
+            Entry {
+                action: "inquiry.revision",
+                entity: "inquiry",
+                entity_id: Some(id),
+                before: None,
+                after: Some(json!({
+                    "revision_status": status,
+                    "document_id": document_id,
+                    "continues": cont,
+                    "status": if dropped.is_some() { "dropped" } else { "open" },
+                })),
+            },
+        )
+        .await?;
+        new_ids.push(id);
+    }
+    for e in &plan.earlier {
+        let Some(before) = by_id(e.id) else {
+            continue;
+        };
+        let successor = match e.verdict {
+            Verdict::Persists(k) => new_ids.get(k).copied(),
+            Verdict::Carried { start, end } => {
+                Some(carry_manual(conn, actor, before, document_id, doc, start, end).await?)
+            }
+            Verdict::Resolved => None,
+        };
+        let status = if successor.is_some() {
+            counts.persists += 1;
+            "persists"
+        } else {
+            counts.resolved += 1;
+            "resolved"
+        };
+        let after: Inquiry = sqlx::query_as(
+            "UPDATE inquiries SET revision_status = ?, successor_id = ?, revised_in = ?, \
+             version = version + 1, updated_by = ?, updated_at = ? WHERE id = ? RETURNING *",
+        )
+        .bind(status)
+        .bind(successor)
+        .bind(document_id)
+        .bind(actor.id)
+        .bind(now())
+        .bind(e.id)
+        .fetch_one(&mut *conn)
+        .await?;
+        audit_change(
+            conn,
+            actor,
+            "inquiry.revision",
+            before,
+            &after,
+            Some(json!({
+                "revision_status": status,
+                "successor_id": successor,
+                "document_id": document_id,
+            })),
+        )
+        .await?;
+    }
+    Ok(counts)
+}
+
+/// Copies a manual point to the same quote in the new version.
+async fn carry_manual(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    old: &Inquiry,
+    document_id: i64,
+    doc: &NewDocument<'_>,
+    start: usize,
+    end: usize,
+) -> Result<i64> {
+    let clause = doc
+        .clauses
+        .iter()
+        .find(|(s, e, _)| *s <= start && start < (*e).max(*s + 1))
+        .map(|(_, _, c)| c.clone())
+        .unwrap_or_default();
+    let t = now();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO inquiries (item_id, document_id, origin, kind, kind_name, title, severity, \
+         start_char, end_char, quote, clause, question, status, drop_reason, revision_status, \
+         version, created_by, created_at, updated_by, updated_at) \
+         VALUES (?, ?, 'manual', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'continued', 1, ?, ?, ?, ?) \
+         RETURNING id",
+    )
+    .bind(old.item_id)
+    .bind(document_id)
+    .bind(&old.kind)
+    .bind(&old.kind_name)
+    .bind(&old.title)
+    .bind(&old.severity)
+    .bind(start as i64)
+    .bind(end as i64)
+    .bind(&old.quote)
+    .bind(clause)
+    .bind(&old.question)
+    .bind(if old.status == "dropped" {
+        "dropped"
+    } else {
+        "open"
+    })
+    .bind(&old.drop_reason)
+    .bind(actor.id)
+    .bind(t)
+    .bind(actor.id)
+    .bind(t)
+    .fetch_one(&mut *conn)
+    .await?;
+    audit::append(
+        conn,
+        actor,
+        Entry {
+            action: "inquiry.revision",
+            entity: "inquiry",
+            entity_id: Some(id),
+            before: None,
+            after: Some(json!({
+                "revision_status": "continued",
+                "document_id": document_id,
+                "continues": [old.id],
+                "question": old.question,
+            })),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The points of earlier versions that this point continues.
+pub async fn predecessors(store: &Store, id: i64) -> Result<Vec<Inquiry>> {
+    Ok(
+        sqlx::query_as("SELECT * FROM inquiries WHERE successor_id = ? ORDER BY id")
+            .bind(id)
+            .fetch_all(&store.pool)
+            .await?,
+    )
 }
 
 async fn get_in(conn: &mut SqliteConnection, id: i64) -> Result<Inquiry> {
@@ -192,11 +483,12 @@ pub async fn get(store: &Store, id: i64) -> Result<Inquiry> {
     get_in(&mut conn, id).await
 }
 
-/// An item's points: open and decided ones by severity then position, dropped last.
+/// An item's points: open and decided ones by severity then position, dropped
+/// last, and the points earlier versions had (checked off by a revision) after all.
 pub async fn list_for_item(store: &Store, item_id: i64) -> Result<Vec<Inquiry>> {
     Ok(sqlx::query_as(
         "SELECT * FROM inquiries WHERE item_id = ? \
-         ORDER BY status = 'dropped', \
+         ORDER BY revision_status IN ('resolved', 'persists'), status = 'dropped', \
            CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, \
            document_id, start_char, id",
     )
@@ -489,15 +781,18 @@ pub struct Counts {
     pub rejected: i64,
     pub deferred: i64,
     pub follow_up: i64,
+    /// Open points a revised draft no longer gives rise to (修订后已消除).
+    pub resolved: i64,
 }
 
 impl Counts {
-    fn add(&mut self, status: &str) {
+    fn add(&mut self, status: &str, revision_status: &str) {
         if status == "dropped" {
             return;
         }
         self.raised += 1;
         match status {
+            "open" if revision_status == "resolved" => self.resolved += 1,
             "open" => self.open += 1,
             "adopted" => self.adopted += 1,
             "partially_adopted" => self.partially_adopted += 1,
@@ -524,18 +819,21 @@ pub struct Stats {
 #[derive(FromRow)]
 struct StatRow {
     status: String,
+    revision_status: String,
     kind: String,
     meeting_kind: String,
     decision_types: String,
 }
 
 /// Counts over all points. A point counts once under each 三重一大 type of its
-/// document; points of a manual kind-less entry count under "manual".
+/// document; points of a manual kind-less entry count under "manual". A point that
+/// persists into a revised version counts once, as its successor.
 pub async fn stats(store: &Store) -> Result<Stats> {
     let rows: Vec<StatRow> = sqlx::query_as(
-        "SELECT q.status, q.kind, m.kind AS meeting_kind, d.decision_types \
+        "SELECT q.status, q.revision_status, q.kind, m.kind AS meeting_kind, d.decision_types \
          FROM inquiries q JOIN documents d ON d.id = q.document_id \
-           JOIN items i ON i.id = q.item_id JOIN meetings m ON m.id = i.meeting_id",
+           JOIN items i ON i.id = q.item_id JOIN meetings m ON m.id = i.meeting_id \
+         WHERE q.revision_status != 'persists'",
     )
     .fetch_all(&store.pool)
     .await?;
@@ -555,23 +853,24 @@ pub async fn stats(store: &Store) -> Result<Stats> {
             s.dropped += 1;
             continue;
         }
-        s.total.add(&r.status);
+        let rs = r.revision_status.as_str();
+        s.total.add(&r.status, rs);
         let kind = if r.kind.is_empty() {
             "manual".to_string()
         } else {
             r.kind
         };
-        s.by_kind.entry(kind).or_default().add(&r.status);
+        s.by_kind.entry(kind).or_default().add(&r.status, rs);
         s.by_meeting_kind
             .entry(r.meeting_kind)
             .or_default()
-            .add(&r.status);
+            .add(&r.status, rs);
         let types: Vec<String> = serde_json::from_str(&r.decision_types).unwrap_or_default();
         for t in types.iter().filter(|t| DecisionType::parse(t).is_some()) {
             s.by_decision_type
                 .entry(t.clone())
                 .or_default()
-                .add(&r.status);
+                .add(&r.status, rs);
         }
     }
     Ok(s)
@@ -786,5 +1085,114 @@ mod tests {
         ));
         let s = stats(&store).await.unwrap();
         assert_eq!(s.by_kind["manual"].raised, 1);
+    }
+
+    #[tokio::test]
+    async fn a_revision_checks_off_earlier_points_and_links_what_persists() {
+        let (store, _dir, a, item, d) = setup().await;
+        let earlier = current_for_document(&store, d).await.unwrap();
+        assert_eq!(earlier.len(), 2);
+        let (first, second) = (&earlier[0], &earlier[1]);
+        let dropped = drop_point(&store, &a, second.id, 1, "误报").await.unwrap();
+        let plan = |second_version| RevisionPlan {
+            earlier: vec![
+                EarlierDecision {
+                    id: first.id,
+                    version: 1,
+                    verdict: Verdict::Resolved,
+                },
+                EarlierDecision {
+                    id: second.id,
+                    version: second_version,
+                    verdict: Verdict::Persists(1),
+                },
+            ],
+            continues: vec![vec![], vec![second.id]],
+            changes: Summary::default(),
+        };
+        let findings = [finding(4), finding(10)];
+        let types = [DecisionType::MajorProject];
+        let new_doc = doc(&findings, &types);
+        // A plan made before the drop is refused, not applied over it.
+        assert!(matches!(
+            items::add_revision(&store, &a, d, &new_doc, &plan(1)).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let (_, d2, counts) = items::add_revision(&store, &a, d, &new_doc, &plan(dropped.version))
+            .await
+            .unwrap();
+        assert_eq!(
+            counts,
+            RevisionCounts {
+                resolved: 1,
+                persists: 1,
+                new: 1,
+                continued: 1
+            }
+        );
+        let v2 = items::document(&store, d2).await.unwrap();
+        assert_eq!((v2.revision, v2.supersedes), (2, Some(d)));
+        assert_eq!(
+            items::document(&store, d).await.unwrap().superseded_by,
+            Some(d2)
+        );
+        let resolved = get(&store, first.id).await.unwrap();
+        assert_eq!(
+            (
+                resolved.revision_status.as_str(),
+                resolved.revised_in,
+                resolved.version
+            ),
+            ("resolved", Some(d2), 2)
+        );
+        let persists = get(&store, second.id).await.unwrap();
+        assert_eq!(persists.revision_status, "persists");
+        let successor = get(&store, persists.successor_id.unwrap()).await.unwrap();
+        assert_eq!(
+            (successor.document_id, successor.revision_status.as_str()),
+            (d2, "continued")
+        );
+        // The reviewer dropped it once; the revision does not raise it again.
+        assert_eq!(successor.status, "dropped");
+        assert!(successor.drop_reason.contains("误报"));
+        let preds = predecessors(&store, successor.id).await.unwrap();
+        assert_eq!(preds.len(), 1);
+        assert_eq!(preds[0].id, second.id);
+        let current = current_for_document(&store, d2).await.unwrap();
+        assert_eq!(current.len(), 2);
+        assert!(current.iter().any(|q| q.revision_status == "new"));
+        assert!(current_for_document(&store, d).await.unwrap().is_empty());
+        // Earlier versions' points sort after the current ones.
+        let listed = list_for_item(&store, item).await.unwrap();
+        assert!(superseded(&listed[3].revision_status));
+        assert!(!superseded(&listed[0].revision_status));
+        let rows = audit::list(
+            &store,
+            &audit::Filter {
+                entity: "inquiry".into(),
+                entity_id: Some(first.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows[0].action, "inquiry.revision");
+        assert!(rows[0].after_json.as_deref().unwrap().contains("resolved"));
+        // A version is revised once; the next revision builds on the latest.
+        let again = items::add_revision(&store, &a, d, &new_doc, &RevisionPlan::default()).await;
+        assert!(matches!(again, Err(StoreError::Conflict(m)) if m.contains("第 2 版")));
+        let meeting = items::get(&store, item).await.unwrap().meeting_id;
+        let summary = &items::list_for_meeting(&store, meeting).await.unwrap()[0];
+        assert_eq!(
+            (summary.documents, summary.points, summary.open_points),
+            (1, 1, 1)
+        );
+        // The persisting point counts once (as its dropped successor), the resolved one
+        // as raised and resolved, not open.
+        let s = stats(&store).await.unwrap();
+        assert_eq!(
+            (s.total.raised, s.total.open, s.total.resolved, s.dropped),
+            (2, 1, 1, 1)
+        );
     }
 }

@@ -62,6 +62,12 @@ pub struct DocumentRow {
     pub decision_types: String,
     pub rules_version: String,
     pub uploaded_at: i64,
+    /// The version this one revises (NULL for a first upload).
+    pub supersedes: Option<i64>,
+    /// 第N版 (1 for a first upload).
+    pub revision: i64,
+    /// The later version that revises this one, if any.
+    pub superseded_by: Option<i64>,
 }
 
 impl DocumentRow {
@@ -134,26 +140,8 @@ pub async fn add_document(
         } => create_item(&mut tx, actor, *meeting_id, title, unit).await?,
         Target::Existing(id) => get_in(&mut tx, *id).await?,
     };
-    blobs::ensure_row(&mut tx, doc.sha256, doc.size).await?;
+    let doc_id = insert_document(&mut tx, actor, item.id, doc, None, 1).await?;
     let types: Vec<&str> = doc.decision_types.iter().map(|t| t.as_str()).collect();
-    let (doc_id,): (i64,) = sqlx::query_as(
-        "INSERT INTO documents (item_id, file_name, sha256, size, format, text, clauses, \
-         decision_types, rules_version, uploaded_by, uploaded_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(item.id)
-    .bind(doc.file_name)
-    .bind(doc.sha256)
-    .bind(doc.size)
-    .bind(doc.format)
-    .bind(doc.text)
-    .bind(serde_json::to_string(&doc.clauses)?)
-    .bind(serde_json::to_string(&types)?)
-    .bind(doc.rules_version)
-    .bind(actor.id)
-    .bind(now())
-    .fetch_one(&mut *tx)
-    .await?;
     let points = inquiries::insert_findings(&mut tx, actor, item.id, doc_id, doc.findings).await?;
     clear_approval(&mut tx, item.id).await?;
     audit::append(
@@ -178,6 +166,41 @@ pub async fn add_document(
     .await?;
     tx.commit().await?;
     Ok((item, doc_id))
+}
+
+/// The document row (and its blob row); `supersedes` and `revision` place it among
+/// the versions of one draft.
+async fn insert_document(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    item_id: i64,
+    doc: &NewDocument<'_>,
+    supersedes: Option<i64>,
+    revision: i64,
+) -> Result<i64> {
+    blobs::ensure_row(conn, doc.sha256, doc.size).await?;
+    let types: Vec<&str> = doc.decision_types.iter().map(|t| t.as_str()).collect();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO documents (item_id, file_name, sha256, size, format, text, clauses, \
+         decision_types, rules_version, uploaded_by, uploaded_at, supersedes, revision) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(item_id)
+    .bind(doc.file_name)
+    .bind(doc.sha256)
+    .bind(doc.size)
+    .bind(doc.format)
+    .bind(doc.text)
+    .bind(serde_json::to_string(&doc.clauses)?)
+    .bind(serde_json::to_string(&types)?)
+    .bind(doc.rules_version)
+    .bind(actor.id)
+    .bind(now())
+    .bind(supersedes)
+    .bind(revision)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
 }
 
 async fn create_item(
@@ -244,13 +267,18 @@ pub async fn get(store: &Store, id: i64) -> Result<Item> {
         .ok_or(StoreError::NotFound("议题"))
 }
 
-/// The items of a meeting in upload order, with counts and 三重一大 badges.
+/// The items of a meeting in upload order, with counts and 三重一大 badges. Counts
+/// are of the current versions: superseded documents and the points a revision
+/// checked off are history, not work.
 pub async fn list_for_meeting(store: &Store, meeting_id: i64) -> Result<Vec<ItemSummary>> {
     let rows: Vec<ItemSummaryRow> = sqlx::query_as(
         "SELECT i.id, i.meeting_id, i.title, i.unit, i.approved_by, i.approved_at, i.created_at, \
-           (SELECT COUNT(*) FROM documents d WHERE d.item_id = i.id) AS documents, \
-           (SELECT COUNT(*) FROM inquiries q WHERE q.item_id = i.id AND q.status != 'dropped') AS points, \
-           (SELECT COUNT(*) FROM inquiries q WHERE q.item_id = i.id AND q.status = 'open') AS open_points, \
+           (SELECT COUNT(*) FROM documents d WHERE d.item_id = i.id AND NOT EXISTS \
+              (SELECT 1 FROM documents n WHERE n.supersedes = d.id)) AS documents, \
+           (SELECT COUNT(*) FROM inquiries q WHERE q.item_id = i.id AND q.status != 'dropped' \
+              AND q.revision_status NOT IN ('resolved', 'persists')) AS points, \
+           (SELECT COUNT(*) FROM inquiries q WHERE q.item_id = i.id AND q.status = 'open' \
+              AND q.revision_status NOT IN ('resolved', 'persists')) AS open_points, \
            (SELECT group_concat(d.decision_types, '|') FROM documents d WHERE d.item_id = i.id) AS types \
          FROM items i WHERE i.meeting_id = ? ORDER BY i.id",
     )
@@ -278,25 +306,95 @@ pub async fn list_for_meeting(store: &Store, meeting_id: i64) -> Result<Vec<Item
         .collect())
 }
 
+/// The document query with a fixed tail (a literal, so the SQL stays static).
+macro_rules! select_documents {
+    ($tail:literal) => {
+        concat!(
+            "SELECT d.id, d.item_id, d.file_name, d.sha256, d.size, d.format, d.text, d.clauses, \
+             d.decision_types, d.rules_version, d.uploaded_at, d.supersedes, d.revision, \
+             (SELECT n.id FROM documents n WHERE n.supersedes = d.id) AS superseded_by \
+             FROM documents d ",
+            $tail
+        )
+    };
+}
+
+/// All documents of an item, every version, in upload order.
 pub async fn documents(store: &Store, item_id: i64) -> Result<Vec<DocumentRow>> {
-    Ok(sqlx::query_as(
-        "SELECT id, item_id, file_name, sha256, size, format, text, clauses, decision_types, \
-         rules_version, uploaded_at FROM documents WHERE item_id = ? ORDER BY id",
+    Ok(
+        sqlx::query_as(select_documents!("WHERE d.item_id = ? ORDER BY d.id"))
+            .bind(item_id)
+            .fetch_all(&store.pool)
+            .await?,
     )
-    .bind(item_id)
-    .fetch_all(&store.pool)
-    .await?)
 }
 
 pub async fn document(store: &Store, id: i64) -> Result<DocumentRow> {
-    sqlx::query_as(
-        "SELECT id, item_id, file_name, sha256, size, format, text, clauses, decision_types, \
-         rules_version, uploaded_at FROM documents WHERE id = ?",
+    let mut conn = store.pool.acquire().await?;
+    document_in(&mut conn, id).await
+}
+
+async fn document_in(conn: &mut SqliteConnection, id: i64) -> Result<DocumentRow> {
+    sqlx::query_as(select_documents!("WHERE d.id = ?"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound("文件"))
+}
+
+/// Stores a revised version of document `previous` with its points, and applies the
+/// re-check `plan` to the previous version's points, all in one transaction with
+/// the audit rows. Refused when `previous` already has a later version or when its
+/// points changed since the plan was made (the caller re-plans on a fresh read).
+pub async fn add_revision(
+    store: &Store,
+    actor: &Actor,
+    previous: i64,
+    doc: &NewDocument<'_>,
+    plan: &inquiries::RevisionPlan,
+) -> Result<(Item, i64, inquiries::RevisionCounts)> {
+    let mut tx = store.begin_write().await?;
+    let prev = document_in(&mut tx, previous).await?;
+    if let Some(later) = prev.superseded_by {
+        let (n,): (i64,) = sqlx::query_as("SELECT revision FROM documents WHERE id = ?")
+            .bind(later)
+            .fetch_one(&mut *tx)
+            .await?;
+        return Err(StoreError::Conflict(format!(
+            "该文件已有第 {n} 版，请在最新版本上上传修订稿"
+        )));
+    }
+    let item = get_in(&mut tx, prev.item_id).await?;
+    let revision = prev.revision + 1;
+    let doc_id = insert_document(&mut tx, actor, item.id, doc, Some(previous), revision).await?;
+    let types: Vec<&str> = doc.decision_types.iter().map(|t| t.as_str()).collect();
+    let counts =
+        inquiries::apply_revision(&mut tx, actor, item.id, previous, doc_id, doc, plan).await?;
+    clear_approval(&mut tx, item.id).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Entry {
+            action: "document.revise",
+            entity: "document",
+            entity_id: Some(doc_id),
+            before: Some(json!({"document_id": previous, "revision": prev.revision})),
+            after: Some(json!({
+                "item_id": item.id,
+                "file_name": doc.file_name,
+                "sha256": doc.sha256,
+                "size": doc.size,
+                "revision": revision,
+                "decision_types": types,
+                "rules_version": doc.rules_version,
+                "clauses": plan.changes,
+                "points": counts,
+            })),
+        },
     )
-    .bind(id)
-    .fetch_optional(&store.pool)
-    .await?
-    .ok_or(StoreError::NotFound("文件"))
+    .await?;
+    tx.commit().await?;
+    Ok((item, doc_id, counts))
 }
 
 /// A leader's approval (审定) of the item's inquiry list as it stands now.

@@ -217,7 +217,8 @@ pub async fn list(store: &Store) -> Result<Vec<MeetingSummary>> {
         "SELECT m.*, \
            (SELECT COUNT(*) FROM items i WHERE i.meeting_id = m.id) AS items, \
            (SELECT COUNT(*) FROM inquiries q JOIN items i ON i.id = q.item_id \
-              WHERE i.meeting_id = m.id AND q.status = 'open') AS open_points \
+              WHERE i.meeting_id = m.id AND q.status = 'open' \
+              AND q.revision_status NOT IN ('resolved', 'persists')) AS open_points \
          FROM meetings m ORDER BY m.date DESC, m.id DESC",
     )
     .fetch_all(&store.pool)

@@ -91,6 +91,7 @@ impl From<AppError> for WebError {
     fn from(e: AppError) -> WebError {
         match e {
             AppError::Store(s) => s.into(),
+            AppError::Rejected(m) => WebError::Unprocessable(m),
             other => WebError::Internal(other.to_string()),
         }
     }

@@ -1,6 +1,7 @@
 //! Integration tests by area: the shipped rule set, the annotated fixture drafts,
 //! the command line, reading real file formats, and the web workbench (`web*`:
-//! the reviewer's story, access control, the JSON API, a real socket).
+//! the reviewer's story, access control, the JSON API, a real socket, revised
+//! drafts).
 
 mod cli;
 mod common;
@@ -10,5 +11,7 @@ mod rule_set;
 mod web;
 mod web_api;
 mod web_auth;
+mod web_browser;
 mod web_e2e;
+mod web_revisions;
 mod web_support;

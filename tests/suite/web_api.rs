@@ -20,18 +20,11 @@ async fn upload(
         ("title", None, "干部任免议题".as_bytes().to_vec()),
         ("file", Some(name), bytes),
     ];
-    let body = super::web_support::multipart_body(&parts);
-    let req = axum::http::Request::post(format!("/api/v1/meetings/{meeting}/items"))
-        .header("authorization", format!("Bearer {token}"))
-        .header(
-            "content-type",
-            format!(
-                "multipart/form-data; boundary={}",
-                super::web_support::BOUNDARY
-            ),
-        )
-        .body(axum::body::Body::from(body))
-        .unwrap();
+    let req = super::web_support::api_multipart(
+        &format!("/api/v1/meetings/{meeting}/items"),
+        token,
+        &parts,
+    );
     c.send(req).await
 }
 

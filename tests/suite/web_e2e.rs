@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wenxun::store::users::Role;
 
-use super::web_support::{PASSWORD, form_body, test_app};
+use super::web_support::{PASSWORD, form_body, serve_on_socket, test_app};
 
 async fn http(addr: SocketAddr, request: String) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).await.expect("connect");
@@ -40,18 +40,7 @@ async fn the_server_answers_over_tcp() {
         .unwrap()
         .id;
     let token = t.token(uid).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().unwrap();
-    let router = wenxun::web::router(t.app.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
+    let (addr, server) = serve_on_socket(&t.app).await;
 
     let (status, _, body) = http(addr, get("/login", "")).await;
     assert_eq!(status, 200);

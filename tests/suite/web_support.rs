@@ -298,3 +298,37 @@ pub async fn create_meeting(c: &mut Client) -> i64 {
 pub fn read(path: &std::path::Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// A multipart request to the API with a bearer token.
+pub fn api_multipart(path: &str, token: &str, parts: &[Part<'_>]) -> Request<Body> {
+    Request::post(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(multipart_body(parts)))
+        .expect("request")
+}
+
+/// Serves the app on a real socket (127.0.0.1:0) until the returned task is aborted.
+pub async fn serve_on_socket(
+    app: &Arc<App>,
+) -> (
+    std::net::SocketAddr,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let router = wenxun::web::router(Arc::clone(app));
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
+    (addr, server)
+}

@@ -32,6 +32,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/meetings", post(create_meeting))
         .route("/meetings/{id}/items", post(create_item))
         .route("/items/{id}", get(item))
+        .route("/items/{id}/versions", post(create_version))
         .route("/inquiries/{id}/outcome", post(outcome))
         .route("/stats", get(stats))
         .fallback(|| async {
@@ -118,6 +119,9 @@ struct PointOut {
     status: String,
     drop_reason: String,
     version: i64,
+    /// "" | new | continued | resolved | persists (see the README).
+    revision_status: String,
+    successor_id: Option<i64>,
 }
 
 impl From<Inquiry> for PointOut {
@@ -139,6 +143,8 @@ impl From<Inquiry> for PointOut {
             status: q.status,
             drop_reason: q.drop_reason,
             version: q.version,
+            revision_status: q.revision_status,
+            successor_id: q.successor_id,
         }
     }
 }
@@ -165,7 +171,8 @@ async fn item_json(app: &App, id: i64) -> Result<serde_json::Value, ApiError> {
             json!({
                 "id": d.id, "file_name": d.file_name, "sha256": d.sha256, "size": d.size,
                 "format": d.format, "rules_version": d.rules_version,
-                "decision_types": d.decision_types(),
+                "decision_types": d.decision_types(), "revision": d.revision,
+                "supersedes": d.supersedes, "superseded_by": d.superseded_by,
             })
         })
         .collect();
@@ -228,6 +235,30 @@ async fn create_item(
         (None, Some(e)) => Err(WebError::Unprocessable(e).into()),
         (None, None) => Err(WebError::Internal("上传没有结果".into()).into()),
     }
+}
+
+/// A revised version of one of the item's documents (multipart `file`, optional
+/// `document_id` when the item has several current documents) → the item with
+/// `revision`: the clause counts and how the earlier points came out.
+async fn create_version(
+    State(app): State<Arc<App>>,
+    ApiUser(user): ApiUser,
+    Id(item_id): Id,
+    mp: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Response> {
+    require(user.role.can_edit())?;
+    let mut mp =
+        mp.map_err(|_| WebError::BadRequest("请求应为 multipart/form-data，含 file 字段".into()))?;
+    items::get(&app.store, item_id).await?;
+    let (fields, mut files) = read_multipart(&mut mp).await?;
+    if files.len() != 1 {
+        return Err(WebError::Unprocessable("请在 file 字段上传且只上传一个文件".into()).into());
+    }
+    let previous = super::revisions::chosen_document(fields.get("document_id"))?;
+    let out = app::revise(&app, &user.actor(), item_id, previous, files.remove(0)).await?;
+    let mut body = item_json(&app, item_id).await?;
+    body["revision"] = serde_json::to_value(&out).map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 async fn item(

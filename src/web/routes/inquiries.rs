@@ -1,4 +1,5 @@
-//! One inquiry point: its history page, and the changes a reviewer makes to it —
+//! One inquiry point: its history page (outcomes, edits and how revised drafts
+//! checked it off, with links along the chain of versions), and the changes a reviewer makes to it —
 //! edit text and severity, drop with a reason, log the meeting's outcome. Every
 //! form carries the version the reviewer saw; a stale one is refused with 409 and a
 //! message, never silently applied over a colleague's change.
@@ -49,6 +50,13 @@ async fn show(
     )
     .await?;
     let basis = q.basis_list();
+    // Where the point stands among the versions of its document.
+    let document = items::document(&app.store, q.document_id).await?;
+    let revised_in = match q.revised_in {
+        Some(d) => Some(items::document(&app.store, d).await?.revision),
+        None => None,
+    };
+    let predecessors = inquiries::predecessors(&app.store, id).await?;
     Ok(page(
         &app,
         "inquiry.html",
@@ -56,6 +64,8 @@ async fn show(
         context! {
             q => v(&q), basis => v(&basis), item => v(&item), meeting => v(&meeting),
             outcomes => v(&outcomes), history => v(&history),
+            document_revision => document.revision, revised_in => revised_in,
+            predecessors => v(&predecessors),
         },
     )?
     .into_response())

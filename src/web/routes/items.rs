@@ -1,6 +1,8 @@
 //! 议题 page: each document's text with every inquiry point's evidence highlighted
 //! next to the points themselves, plus uploads of more documents, the leader's
-//! approval (审定) and manual points made from a text selection.
+//! approval (审定) and manual points made from a text selection. Earlier versions
+//! of a revised document stay on the page, folded, with their points listed after
+//! the current ones and marked 修订后已消除 / 仍存在 (see `revisions`).
 //!
 //! Highlighting is computed here from character offsets into the stored text and
 //! handed to the template as plain segments; the template escapes every segment,
@@ -148,6 +150,10 @@ pub fn highlight(text: &str, clauses: &[(usize, usize, String)], spans: &[Span])
 #[derive(Debug, Serialize)]
 struct DocView {
     id: i64,
+    /// 第N版, the version it revises and the version that revised it.
+    revision: i64,
+    supersedes: Option<i64>,
+    superseded_by: Option<i64>,
     file_name: String,
     format: String,
     size: i64,
@@ -164,6 +170,14 @@ struct PointView {
     basis_list: Vec<String>,
     rule_id_list: Vec<String>,
     document_name: String,
+    /// 第N版 of the point's document.
+    document_revision: i64,
+    /// Checked off by a later version (shown as history, not editable).
+    superseded: bool,
+    /// 第N版 that checked it off.
+    revised_in_revision: Option<i64>,
+    /// Earlier versions' points this one continues.
+    predecessors: Vec<i64>,
 }
 
 fn doc_view(d: &DocumentRow, points: &[Inquiry]) -> DocView {
@@ -186,6 +200,9 @@ fn doc_view(d: &DocumentRow, points: &[Inquiry]) -> DocView {
         .collect();
     DocView {
         id: d.id,
+        revision: d.revision,
+        supersedes: d.supersedes,
+        superseded_by: d.superseded_by,
         file_name: d.file_name.clone(),
         format: d.format.clone(),
         size: d.size,
@@ -206,8 +223,9 @@ async fn show(
     let docs = items::documents(&app.store, id).await?;
     let points = inquiries::list_for_item(&app.store, id).await?;
     let doc_views: Vec<DocView> = docs.iter().map(|d| doc_view(d, &points)).collect();
+    let revision_of = |doc_id: i64| docs.iter().find(|d| d.id == doc_id).map(|d| d.revision);
     let point_views: Vec<PointView> = points
-        .into_iter()
+        .iter()
         .map(|q| PointView {
             basis_list: q.basis_list(),
             rule_id_list: serde_json::from_str(&q.rule_ids).unwrap_or_default(),
@@ -216,14 +234,33 @@ async fn show(
                 .find(|d| d.id == q.document_id)
                 .map(|d| d.file_name.clone())
                 .unwrap_or_default(),
-            q,
+            document_revision: revision_of(q.document_id).unwrap_or(1),
+            superseded: inquiries::superseded(&q.revision_status),
+            revised_in_revision: q.revised_in.and_then(revision_of),
+            predecessors: points
+                .iter()
+                .filter(|p| p.successor_id == Some(q.id))
+                .map(|p| p.id)
+                .collect(),
+            q: q.clone(),
         })
         .collect();
     let approved_by = match item.approved_by {
         Some(uid) => users::by_id(&app.store, uid).await?.map(|u| u.name),
         None => None,
     };
-    let open = point_views.iter().filter(|p| p.q.status == "open").count();
+    let open = point_views
+        .iter()
+        .filter(|p| p.q.status == "open" && !p.superseded)
+        .count();
+    let current = point_views.iter().filter(|p| !p.superseded).count();
+    // Superseded points sort last; the first of them opens the history section.
+    let history_start = point_views.iter().find(|p| p.superseded).map(|p| p.q.id);
+    let current_docs: Vec<(i64, String)> = docs
+        .iter()
+        .filter(|d| d.superseded_by.is_none())
+        .map(|d| (d.id, format!("{}（第 {} 版）", d.file_name, d.revision)))
+        .collect();
     let kinds: Vec<(String, String)> = app
         .rules
         .kinds
@@ -244,6 +281,9 @@ async fn show(
             documents => v(&doc_views),
             points => v(&point_views),
             open => open,
+            current => current,
+            history_start => history_start,
+            current_docs => v(&current_docs),
             approved_by => approved_by,
             kinds => v(&kinds),
             outcomes => v(&outcomes),
@@ -307,6 +347,11 @@ async fn add_point(
     let doc = items::document(&app.store, form.document_id).await?;
     if doc.item_id != id {
         return Err(WebError::Unprocessable("所选文件不属于该议题".into()));
+    }
+    if doc.superseded_by.is_some() {
+        return Err(WebError::Unprocessable(
+            "该文件已有修订后的版本，请在最新版本中选择引文".into(),
+        ));
     }
     let total = doc.text.chars().count() as i64;
     if form.start < 0 || form.end <= form.start || form.end > total {

@@ -7,6 +7,7 @@ pub mod inquiries;
 pub mod items;
 pub mod meetings;
 pub mod reports;
+pub mod revisions;
 pub mod session;
 
 use std::collections::HashMap;

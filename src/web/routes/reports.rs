@@ -43,14 +43,15 @@ struct ItemPoints {
     points: Vec<Inquiry>,
 }
 
-/// The meeting's items with their points that are not dropped.
+/// The meeting's items with their points that are not dropped, of the current
+/// versions (points a revision checked off are history).
 async fn load_groups(app: &App, meeting_id: i64) -> WebResult<Vec<ItemPoints>> {
     let mut groups = Vec::new();
     for it in items::list_for_meeting(&app.store, meeting_id).await? {
         let points: Vec<Inquiry> = inquiries::list_for_item(&app.store, it.item.id)
             .await?
             .into_iter()
-            .filter(|p| p.status != "dropped")
+            .filter(|p| p.status != "dropped" && !inquiries::superseded(&p.revision_status))
             .collect();
         groups.push(ItemPoints {
             title: it.item.title,
@@ -285,8 +286,9 @@ fn csv_field(s: &str) -> String {
 
 async fn stats_csv(State(app): State<Arc<App>>, user: CurrentUser) -> WebResult<Response> {
     let t = tables(&app).await?;
-    let mut out =
-        String::from("\u{feff}分组,键,名称,提出,待问询,采纳,部分采纳,未采纳,暂缓,会后研究\r\n");
+    let mut out = String::from(
+        "\u{feff}分组,键,名称,提出,待问询,采纳,部分采纳,未采纳,暂缓,会后研究,修订后已消除\r\n",
+    );
     for r in t
         .by_decision_type
         .iter()
@@ -295,7 +297,7 @@ async fn stats_csv(State(app): State<Arc<App>>, user: CurrentUser) -> WebResult<
     {
         let c = &r.counts;
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{}\r\n",
+            "{},{},{},{},{},{},{},{},{},{},{}\r\n",
             csv_field(r.group),
             csv_field(&r.key),
             csv_field(&r.label),
@@ -305,7 +307,8 @@ async fn stats_csv(State(app): State<Arc<App>>, user: CurrentUser) -> WebResult<
             c.partially_adopted,
             c.rejected,
             c.deferred,
-            c.follow_up
+            c.follow_up,
+            c.resolved
         ));
     }
     audit::record(
