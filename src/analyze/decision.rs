@@ -96,6 +96,9 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("兼任", Personnel, 1.0),
     ("任期", Personnel, 1.0),
     ("交流任职", Personnel, 2.0),
+    ("经营班子", Personnel, 2.0),
+    ("领导班子", Personnel, 1.5),
+    ("董事长", Personnel, 1.0),
     // 重大项目安排
     ("项目", MajorProject, 1.0),
     ("工程", MajorProject, 1.0),
