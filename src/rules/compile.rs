@@ -510,8 +510,10 @@ impl MatcherBuilder {
         }
         let word = source.starts_with("w:");
         if let Some(re) = source.strip_prefix("re:") {
-            Regex::new(re).map_err(|e| format!("正则表达式“{re}”无法编译：{e}"))?;
-            if Regex::new(re).is_ok_and(|r| r.is_match("")) {
+            // The matcher compiles the pattern again (as a meta regex) in `build`;
+            // this parse only validates it and rejects patterns matching nothing.
+            let parsed = Regex::new(re).map_err(|e| format!("正则表达式“{re}”无法编译：{e}"))?;
+            if parsed.is_match("") {
                 return Err(format!("正则表达式“{re}”能匹配空串"));
             }
         } else {
