@@ -140,6 +140,7 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("结算", LargeFund, 1.0),
     ("货款", LargeFund, 1.5),
     ("采购资金", LargeFund, 2.0),
+    ("采购", LargeFund, 1.0),
     // 重大事项决策
     ("管理办法", MajorDecision, 3.0),
     ("实施办法", MajorDecision, 3.0),
@@ -165,6 +166,8 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("融资租赁", MajorDecision, 2.0),
     ("债务", MajorDecision, 1.0),
     ("发行债券", MajorDecision, 2.0),
+    ("展期", MajorDecision, 2.0),
+    ("借款", MajorDecision, 1.0),
 ];
 
 static CUE_AC: LazyLock<AhoCorasick> = LazyLock::new(|| {
