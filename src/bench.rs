@@ -12,12 +12,12 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::analyze::Staged;
 use crate::analyze::amount::find_amounts;
 use crate::analyze::decision::{classify, selected};
 use crate::config::Config;
 use crate::ingest::{self, Document};
 use crate::rules::RuleSet;
-use crate::rules::engine::{Prepared, scan};
 use crate::segment::segmenter;
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>, max: usize) {
@@ -120,39 +120,13 @@ mod tempdir {
     }
 }
 
-/// What the rule pass needs from earlier stages, computed once outside the timing.
-struct Staged<'a> {
-    doc: &'a Document,
-    boundaries: Vec<usize>,
-    amounts: Vec<crate::analyze::amount::Amount>,
-    types: Vec<crate::analyze::decision::DecisionType>,
-}
-
-fn stage<'a>(docs: &'a [Document], cfg: &Config) -> Vec<Staged<'a>> {
-    let seg = segmenter();
-    docs.iter()
-        .map(|d| {
-            let amounts = find_amounts(&d.text);
-            let types = selected(&classify(d, &amounts, cfg));
-            Staged {
-                doc: d,
-                boundaries: seg.boundaries(&d.text),
-                amounts,
-                types,
-            }
-        })
-        .collect()
-}
-
-/// The rule pass alone: one scan of all terms, then every rule.
-fn rule_pass(staged: &[Staged], set: &RuleSet) -> usize {
-    let mut hits = 0;
-    for s in staged {
-        let occ = scan(&set.matcher, &s.doc.text, Some(&s.boundaries));
-        let prep = Prepared::new(s.doc, occ, &s.amounts, &s.types);
-        hits += prep.run_all(set).len();
-    }
-    hits
+/// The rule pass alone: one scan of all terms, then every rule; the earlier stages
+/// are computed once, outside the timing.
+fn rule_pass(staged: &[(&Document, Staged)], set: &RuleSet) -> usize {
+    staged
+        .iter()
+        .map(|(doc, s)| s.prepare(doc, set).run_all(set).len())
+        .sum()
 }
 
 /// Runs the benchmark and returns the report as text.
@@ -195,7 +169,7 @@ pub fn run(
     let mb = bytes as f64 / (1024.0 * 1024.0);
     let seg = segmenter();
 
-    let staged = stage(&docs, cfg);
+    let staged: Vec<(&Document, Staged)> = docs.iter().map(|d| (d, Staged::new(d, cfg))).collect();
 
     // The baseline: jieba segmentation (HMM on, as the pipeline uses it) alone.
     let t_seg = best(rounds, || {

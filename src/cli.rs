@@ -197,6 +197,15 @@ pub fn load_rules(arg: Option<&Path>, cfg: &Config) -> Result<RuleSet, String> {
     Ok(set)
 }
 
+/// Loads the rule set for a subcommand; a rule set that does not load prints every
+/// problem and ends the command with exit code 2.
+fn rules_or_exit(arg: Option<&Path>, cfg: &Config) -> Result<RuleSet, ExitCode> {
+    load_rules(arg, cfg).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(2)
+    })
+}
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -275,12 +284,9 @@ pub fn main() -> ExitCode {
 }
 
 fn check(files: &[PathBuf], format: Format, rules: Option<&Path>, cfg: &Config) -> ExitCode {
-    let set = match load_rules(rules, cfg) {
+    let set = match rules_or_exit(rules, cfg) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let report = crate::check::check_paths(files, &set, cfg);
     let color = format == Format::Text && std::io::stdout().is_terminal();
@@ -300,12 +306,9 @@ fn check(files: &[PathBuf], format: Format, rules: Option<&Path>, cfg: &Config) 
 }
 
 fn rules_test(rules: Option<&Path>, cfg: &Config) -> ExitCode {
-    let set = match load_rules(rules, cfg) {
+    let set = match rules_or_exit(rules, cfg) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let results = examples::run(&set);
     out!(
@@ -371,12 +374,9 @@ struct ListedRule<'a> {
 }
 
 fn rules_list(rules: Option<&Path>, format: ListFormat, cfg: &Config) -> ExitCode {
-    let set = match load_rules(rules, cfg) {
+    let set = match rules_or_exit(rules, cfg) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let listed: Vec<ListedRule> = set
         .rules
@@ -413,12 +413,9 @@ fn rules_list(rules: Option<&Path>, format: ListFormat, cfg: &Config) -> ExitCod
 }
 
 fn rules_explain(rule_id: &str, file: &Path, rules: Option<&Path>, cfg: &Config) -> ExitCode {
-    let set = match load_rules(rules, cfg) {
+    let set = match rules_or_exit(rules, cfg) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let Some(idx) = set.rules.iter().position(|r| r.id == rule_id) else {
         eprintln!("没有 id 为“{rule_id}”的规则（用 wenxun rules list 查看）");
@@ -442,12 +439,9 @@ fn rules_explain(rule_id: &str, file: &Path, rules: Option<&Path>, cfg: &Config)
 }
 
 fn rules_eval(dir: &Path, rules: Option<&Path>, format: ListFormat, cfg: &Config) -> ExitCode {
-    let set = match load_rules(rules, cfg) {
+    let set = match rules_or_exit(rules, cfg) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let summary = match crate::rules::evaluate::evaluate_dir(dir, &set, cfg) {
         Ok(s) => s,
@@ -495,12 +489,9 @@ fn serve(
     rules: Option<&Path>,
     cfg: Config,
 ) -> ExitCode {
-    let set = match load_rules(rules, &cfg) {
+    let set = match rules_or_exit(rules, &cfg) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let settings = crate::app::Settings {
         secure_cookie,

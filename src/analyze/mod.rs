@@ -67,28 +67,48 @@ pub struct AmountOut {
     pub end: usize,
 }
 
-/// Character offset of byte `byte` in `doc.text`, counted from the enclosing block.
-pub fn char_at(doc: &Document, byte: usize) -> usize {
-    match doc.block_at(byte) {
-        Some(i) => {
-            let b = &doc.blocks[i];
-            b.start + doc.text[b.byte_start..byte].chars().count()
+/// What the rules need from the stages before them: word boundaries, amounts and
+/// the 三重一大 classification of one document.
+pub struct Staged {
+    pub boundaries: Vec<usize>,
+    pub amounts: Vec<Amount>,
+    pub classification: Vec<Classification>,
+    pub types: Vec<DecisionType>,
+}
+
+impl Staged {
+    pub fn new(doc: &Document, cfg: &Config) -> Staged {
+        let boundaries = segmenter().boundaries(&doc.text);
+        let amounts = find_amounts(&doc.text);
+        let classification = classify(doc, &amounts, cfg);
+        let types = selected(&classification);
+        Staged {
+            boundaries,
+            amounts,
+            classification,
+            types,
         }
-        None => doc.text[..byte.min(doc.text.len())].chars().count(),
+    }
+
+    /// Scans `doc` with the rule set's terms, ready for rule evaluation.
+    pub fn prepare<'a>(&'a self, doc: &'a Document, rules: &'a RuleSet) -> Prepared<'a> {
+        let occ = scan(&rules.matcher, &doc.text, Some(&self.boundaries));
+        Prepared::new(doc, occ, &self.amounts, &self.types)
     }
 }
 
 /// Runs the whole analysis of one document.
 pub fn analyze(doc: &Document, rules: &RuleSet, cfg: &Config) -> Analysis {
-    let seg = segmenter();
-    let boundaries = seg.boundaries(&doc.text);
-    let amounts = find_amounts(&doc.text);
-    let classification = classify(doc, &amounts, cfg);
-    let types = selected(&classification);
-    let occ = scan(&rules.matcher, &doc.text, Some(&boundaries));
-    let prep = Prepared::new(doc, occ, &amounts, &types);
+    let staged = Staged::new(doc, cfg);
+    let prep = staged.prepare(doc, rules);
     let raw = prep.run_all(rules);
     let findings = build_findings(&prep, rules, raw);
+    let Staged {
+        boundaries,
+        amounts,
+        classification,
+        types,
+    } = staged;
     Analysis {
         title: doc.title.clone(),
         chars: doc.text.chars().count(),
@@ -99,8 +119,8 @@ pub fn analyze(doc: &Document, rules: &RuleSet, cfg: &Config) -> Analysis {
                 text: a.text.clone(),
                 yuan: a.yuan,
                 yuan_to: a.yuan_to,
-                start: char_at(doc, a.byte_start),
-                end: char_at(doc, a.byte_end),
+                start: doc.char_offset(a.byte_start),
+                end: doc.char_offset(a.byte_end),
             })
             .collect(),
         decision_types: types,
@@ -226,12 +246,12 @@ pub fn build_findings(prep: &Prepared, rules: &RuleSet, raw: Vec<RawFinding>) ->
             title: rule.title.clone(),
             severity: rule.severity,
             confidence: rule.confidence,
-            start: char_at(doc, es),
-            end: char_at(doc, ee),
+            start: doc.char_offset(es),
+            end: doc.char_offset(ee),
             quote,
             signal,
-            signal_start: char_at(doc, r.anchor.0),
-            signal_end: char_at(doc, r.anchor.1),
+            signal_start: doc.char_offset(r.anchor.0),
+            signal_end: doc.char_offset(r.anchor.1),
             clause,
             question,
             basis: rule.basis.clone(),
@@ -282,12 +302,9 @@ fn merge(mut points: Vec<(RawFinding, Finding)>) -> Vec<Finding> {
 
 /// Why one rule fired or not on `doc`: one line per signal and condition.
 pub fn explain(doc: &Document, rules: &RuleSet, idx: usize, cfg: &Config) -> Vec<String> {
-    let boundaries = segmenter().boundaries(&doc.text);
-    let amounts = find_amounts(&doc.text);
-    let classification = classify(doc, &amounts, cfg);
-    let types = selected(&classification);
-    let occ = scan(&rules.matcher, &doc.text, Some(&boundaries));
-    let prep = Prepared::new(doc, occ, &amounts, &types);
+    let staged = Staged::new(doc, cfg);
+    let types = &staged.types;
+    let prep = staged.prepare(doc, rules);
     let mut lines = vec![format!(
         "文档“三重一大”类型：{}",
         if types.is_empty() {
