@@ -196,6 +196,7 @@ fn strip_number(s: &str) -> &str {
 }
 
 /// Turns raw hits into rendered, merged and ordered inquiry points.
+#[inline(never)]
 pub fn build_findings(prep: &Prepared, rules: &RuleSet, raw: Vec<RawFinding>) -> Vec<Finding> {
     let doc = prep.doc;
     let mut points: Vec<(RawFinding, Finding)> = Vec::new();

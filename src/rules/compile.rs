@@ -89,7 +89,7 @@ pub struct Matcher {
     pub(crate) ac: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
     /// Aho-Corasick pattern index → what it stands for.
     pub(crate) ac_targets: Vec<AcTarget>,
-    pub(crate) regexes: Vec<(meta::Regex, PatId)>,
+    pub(crate) regexes: Vec<(super::verify::Verifier, PatId)>,
     pub(crate) plans: Vec<RegexPlan>,
     /// Number of regex literal groups (see [`RegexPlan`]).
     pub(crate) lit_sets: usize,
@@ -121,20 +121,45 @@ pub(crate) enum RegexPlan {
     /// `pivot` occurs `before` bytes or less after the match start and the match ends
     /// at most `after` bytes after the pivot's start; `others` must occur in between.
     /// Matches never span a line break, which bounds both when the pattern does not.
+    /// When every match starts with a literal of group `first`, the regex runs
+    /// anchored at those starts only, so a failing candidate costs a few bytes of
+    /// DFA walk instead of a scan of the whole window.
     Pivot {
         pivot: usize,
         others: Vec<usize>,
+        first: Option<usize>,
         before: usize,
         after: usize,
     },
 }
 
-/// The literal alternatives of a pattern piece, if it is nothing but literals.
+/// Small character classes (`[县区]`, or `(户|亩|间)`, which the parser turns into
+/// a class) count as literal groups up to this many characters.
+const CLASS_AS_GROUP: usize = 24;
+
+/// Literals one of which starts every match of `h`, if there is such a set: the
+/// pattern's literal alternatives themselves, or the literal prefixes of its
+/// branches (`经[^理营]` → `经`). The regex still verifies every candidate, so a
+/// prefix is as good as the whole literal for finding where to look.
 fn literal_group(h: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
-    use regex_syntax::hir::HirKind;
+    use regex_syntax::hir::{Class, HirKind};
     match h.kind() {
         HirKind::Capture(c) => literal_group(&c.sub),
         HirKind::Literal(l) => Some(vec![String::from_utf8(l.0.to_vec()).ok()?]),
+        HirKind::Class(Class::Unicode(c)) => {
+            let n: usize = c
+                .ranges()
+                .iter()
+                .map(|r| r.end() as usize - r.start() as usize + 1)
+                .sum();
+            (n <= CLASS_AS_GROUP).then(|| {
+                c.ranges()
+                    .iter()
+                    .flat_map(|r| r.start()..=r.end())
+                    .map(String::from)
+                    .collect()
+            })
+        }
         HirKind::Alternation(bs) => {
             let mut out = Vec::new();
             for b in bs {
@@ -142,6 +167,8 @@ fn literal_group(h: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
             }
             Some(out)
         }
+        HirKind::Concat(items) => literal_group(items.first()?),
+        HirKind::Repetition(r) if r.min >= 1 => literal_group(&r.sub),
         _ => None,
     }
 }
@@ -159,10 +186,7 @@ fn pieces(h: &regex_syntax::hir::Hir) -> Option<Vec<(Option<Vec<String>>, Option
                 .map(|x| (literal_group(x), x.properties().maximum_len()))
                 .collect(),
         ),
-        HirKind::Literal(_) | HirKind::Alternation(_) => {
-            Some(vec![(literal_group(h), h.properties().maximum_len())])
-        }
-        _ => None,
+        _ => Some(vec![(literal_group(h), h.properties().maximum_len())]),
     }
 }
 
@@ -545,66 +569,35 @@ impl MatcherBuilder {
         let mut regexes = Vec::new();
         let mut plans = Vec::new();
         let mut lit_set_count = 0;
+        let mut set_ids: HashMap<Vec<String>, usize> = HashMap::new();
         for (i, p) in self.patterns.iter().enumerate() {
             if let Some(re) = p.source.strip_prefix("re:") {
-                regexes.push((meta::Regex::new(re).map_err(|e| e.to_string())?, i as PatId));
                 let hir = regex_syntax::Parser::new()
                     .parse(re)
                     .map_err(|e| e.to_string())?;
+                regexes.push((
+                    super::verify::Verifier::new(&hir, verifier(re)?),
+                    i as PatId,
+                ));
                 let plan = match pieces(&hir) {
-                    Some(parts) => {
-                        // Pivot: the group with the longest shortest literal (rarest),
-                        // preferring earlier pieces.
-                        let mut best: Option<(usize, usize)> = None; // (piece, quality)
-                        for (k, (group, _)) in parts.iter().enumerate() {
-                            let Some(g) = group else { continue };
-                            let q = g.iter().map(|l| l.chars().count()).min().unwrap_or(0);
-                            if q > 0 && best.is_none_or(|(_, bq)| q > bq) {
-                                best = Some((k, q));
-                            }
+                    Some(parts) => plan_for(&parts, |g| {
+                        // Regexes share groups ((经|按照), (公司|集团)…): one set per
+                        // distinct group, so a hit is recorded once, not per regex.
+                        let mut key = g.to_vec();
+                        key.sort();
+                        key.dedup();
+                        if let Some(&id) = set_ids.get(&key) {
+                            return id;
                         }
-                        match best {
-                            Some((k, _)) => {
-                                let mut set_ids = Vec::new();
-                                for (n, (group, _)) in parts.iter().enumerate() {
-                                    let Some(g) = group else { continue };
-                                    // One-character groups (由、以、的) are nearly always
-                                    // present: checking them costs more than it saves.
-                                    let shortest = g.iter().map(|l| l.chars().count()).min();
-                                    if n != k && shortest == Some(1) {
-                                        continue;
-                                    }
-                                    let id = lit_set_count;
-                                    lit_set_count += 1;
-                                    for lit in g {
-                                        let t = slot(lit, &mut lits, &mut ac_targets);
-                                        ac_targets[t].lit_sets.push(id);
-                                    }
-                                    set_ids.push(id);
-                                }
-                                let pivot_pos = parts[..k]
-                                    .iter()
-                                    .filter(|(g, _)| {
-                                        g.as_ref().is_some_and(|g| {
-                                            g.iter().map(|l| l.chars().count()).min() != Some(1)
-                                        })
-                                    })
-                                    .count();
-                                let pivot = set_ids[pivot_pos];
-                                // Unbounded pieces are bounded by the line at search time.
-                                let before: Option<usize> =
-                                    parts[..k].iter().map(|(_, m)| *m).sum();
-                                let after: Option<usize> = parts[k..].iter().map(|(_, m)| *m).sum();
-                                RegexPlan::Pivot {
-                                    pivot,
-                                    others: set_ids.into_iter().filter(|&x| x != pivot).collect(),
-                                    before: before.unwrap_or(usize::MAX / 4),
-                                    after: after.unwrap_or(usize::MAX / 4),
-                                }
-                            }
-                            None => RegexPlan::Full,
+                        let id = lit_set_count;
+                        lit_set_count += 1;
+                        for lit in &key {
+                            let t = slot(lit, &mut lits, &mut ac_targets);
+                            ac_targets[t].lit_sets.push(id);
                         }
-                    }
+                        set_ids.insert(key, id);
+                        id
+                    }),
                     None => RegexPlan::Full,
                 };
                 plans.push(plan);
@@ -636,6 +629,76 @@ impl MatcherBuilder {
             lazy_regex: Vec::new(),
             any_word,
         })
+    }
+}
+
+/// A rule regex as the engine runs it: on short windows around literal hits,
+/// thousands of times per document. The meta engine would pick its bounded
+/// backtracker for such short inputs, which clears a visited set sized by NFA
+/// states × input on every search — with Unicode classes under `{0,30}` that set
+/// is large, and it made some searches cost 400 µs. The lazy DFA keeps its states
+/// between searches instead.
+fn verifier(re: &str) -> Result<meta::Regex, String> {
+    meta::Builder::new()
+        .configure(
+            meta::Config::new()
+                .backtrack(false)
+                .onepass(false)
+                .hybrid_cache_capacity(8 * 1024 * 1024),
+        )
+        .build(re)
+        .map_err(|e| e.to_string())
+}
+
+/// Chooses how to search a regex made of `parts` (see [`RegexPlan`]); `register`
+/// turns a literal group into a literal set id the scan will fill.
+fn plan_for(
+    parts: &[(Option<Vec<String>>, Option<usize>)],
+    mut register: impl FnMut(&[String]) -> usize,
+) -> RegexPlan {
+    let shortest = |g: &Vec<String>| g.iter().map(|l| l.chars().count()).min().unwrap_or(0);
+    // Pivot: the group with the longest shortest literal (rarest), preferring
+    // earlier pieces.
+    let mut best: Option<(usize, usize)> = None;
+    for (k, (group, _)) in parts.iter().enumerate() {
+        let Some(g) = group else { continue };
+        let q = shortest(g);
+        if q > 0 && best.is_none_or(|(_, bq)| q > bq) {
+            best = Some((k, q));
+        }
+    }
+    let Some((k, _)) = best else {
+        return RegexPlan::Full;
+    };
+    let mut pivot = 0;
+    let mut first = None;
+    let mut others = Vec::new();
+    for (n, (group, _)) in parts.iter().enumerate() {
+        let Some(g) = group else { continue };
+        // One-character groups (由、以、的) are nearly always present: checking them
+        // costs more than it saves — unless they start the match (anchoring).
+        if n != k && n != 0 && shortest(g) == 1 {
+            continue;
+        }
+        let id = register(g);
+        if n == k {
+            pivot = id;
+        } else if shortest(g) > 1 {
+            others.push(id);
+        }
+        if n == 0 {
+            first = Some(id);
+        }
+    }
+    // Unbounded pieces are bounded by the line at search time.
+    let before: Option<usize> = parts[..k].iter().map(|(_, m)| *m).sum();
+    let after: Option<usize> = parts[k..].iter().map(|(_, m)| *m).sum();
+    RegexPlan::Pivot {
+        pivot,
+        others,
+        first,
+        before: before.unwrap_or(usize::MAX / 4),
+        after: after.unwrap_or(usize::MAX / 4),
     }
 }
 

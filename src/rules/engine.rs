@@ -151,12 +151,72 @@ pub enum Polarity {
 /// signals a draft contains rather than the size of the rule set.
 pub struct Occurrences<'m> {
     matcher: &'m Matcher,
-    spans: Vec<Vec<(usize, usize)>>,
+    spans: Grouped<(usize, usize)>,
+    /// By regex index, for regexes searched on first use.
     lazy: Vec<OnceCell<Vec<(usize, usize)>>>,
     /// Start offsets of each regex literal group (see `RegexPlan`).
-    groups: Vec<Vec<usize>>,
+    groups: Grouped<usize>,
     newlines: Vec<usize>,
     boundaries: Option<Vec<usize>>,
+}
+
+/// Values grouped by a dense key, in two allocations however many keys there are:
+/// a scan touches a few hundred of the rule set's thousands of terms, and a vector
+/// per term (allocated, grown and freed per document) cost more than the search.
+struct Grouped<T> {
+    offsets: Vec<u32>,
+    values: Vec<T>,
+}
+
+impl<T: Copy + Ord> Grouped<T> {
+    /// Groups `pairs` (key, value) for keys `0..keys`, each group sorted. A
+    /// counting sort: the automaton reports thousands of hits per document
+    /// (one-character literals of regex groups among them), and a comparison sort
+    /// of all of them cost more than the search itself.
+    #[inline(never)]
+    fn build(keys: usize, pairs: Vec<(u32, T)>) -> Grouped<T> {
+        let mut offsets = vec![0u32; keys + 1];
+        for &(k, _) in &pairs {
+            offsets[k as usize + 1] += 1;
+        }
+        for i in 0..keys {
+            offsets[i + 1] += offsets[i];
+        }
+        let Some(&(_, fill)) = pairs.first() else {
+            return Grouped {
+                offsets,
+                values: Vec::new(),
+            };
+        };
+        let mut values = vec![fill; pairs.len()];
+        let mut cursor = offsets.clone();
+        // Hits arrive in order of their end, so a group is out of order only where
+        // literals of different lengths share it; those are noted while placing, so
+        // that no per-key pass is needed (the rule set has thousands of keys, a
+        // document touches a few hundred). Nothing repeats: the automaton reports
+        // each (literal, position) once and regex matches do not overlap; a group
+        // may list one start twice (由 and 由于), which its readers allow.
+        let mut unsorted = Vec::new();
+        for (k, v) in pairs {
+            let k = k as usize;
+            let c = cursor[k] as usize;
+            if c > offsets[k] as usize && values[c - 1] > v {
+                unsorted.push(k);
+            }
+            values[c] = v;
+            cursor[k] += 1;
+        }
+        unsorted.sort_unstable();
+        unsorted.dedup();
+        for k in unsorted {
+            values[offsets[k] as usize..offsets[k + 1] as usize].sort_unstable();
+        }
+        Grouped { offsets, values }
+    }
+
+    fn get(&self, k: usize) -> &[T] {
+        &self.values[self.offsets[k] as usize..self.offsets[k + 1] as usize]
+    }
 }
 
 impl Occurrences<'_> {
@@ -164,25 +224,25 @@ impl Occurrences<'_> {
     pub fn of(&self, p: PatId, text: &str) -> &[(usize, usize)] {
         let m = self.matcher;
         match m.lazy_regex[p as usize] {
-            Some(r) => self.lazy[p as usize].get_or_init(|| {
+            Some(r) => self.lazy[r].get_or_init(|| {
                 let mut out = self.run_regex(r, text);
                 self.word_filter(p, &mut out);
                 out.sort_unstable();
                 out.dedup();
                 out
             }),
-            None => &self.spans[p as usize],
+            None => self.spans.get(p as usize),
         }
     }
 
     fn word_filter(&self, p: PatId, v: &mut Vec<(usize, usize)>) {
-        if let (true, Some(b)) = (self.matcher.patterns[p as usize].word, &self.boundaries) {
-            v.retain(|(s, e)| b.binary_search(s).is_ok() && b.binary_search(e).is_ok());
+        if self.matcher.patterns[p as usize].word {
+            v.retain(|&span| on_words(self.boundaries.as_deref(), span));
         }
     }
 
     fn within(&self, g: usize, lo: usize, hi: usize) -> bool {
-        let v = &self.groups[g];
+        let v = self.groups.get(g);
         let i = v.partition_point(|&x| x < lo);
         v.get(i).is_some_and(|&x| x <= hi)
     }
@@ -193,25 +253,30 @@ impl Occurrences<'_> {
         let mut out = Vec::new();
         match &self.matcher.plans[r] {
             RegexPlan::Full => {
-                out.extend(re.find_iter(text).map(|h| (h.start(), h.end())));
+                out.extend(re.re.find_iter(text).map(|h| (h.start(), h.end())));
             }
             RegexPlan::Pivot {
                 pivot,
                 others,
+                first,
                 before,
                 after,
             } => {
                 // A regex match never spans a line break (one paragraph), so windows
                 // stop at the pivot's line; overlapping windows are merged so each
                 // stretch of text is searched once.
-                let mut run = |lo: usize, hi: usize| {
+                let run = |lo: usize, hi: usize, out: &mut Vec<(usize, usize)>| {
                     out.extend(
-                        re.find_iter(Input::new(text).range(lo..hi))
+                        re.re
+                            .find_iter(Input::new(text).range(lo..hi))
                             .map(|h| (h.start(), h.end())),
                     );
                 };
                 let mut pending: Option<(usize, usize)> = None;
-                for &p in &self.groups[*pivot] {
+                // Anchored candidates below `next` were tried already, or lie inside
+                // a match (matches do not overlap, as with `find_iter`).
+                let mut next = 0;
+                for &p in self.groups.get(*pivot) {
                     let li = self.newlines.partition_point(|&n| n < p);
                     let line_lo = if li == 0 {
                         0
@@ -224,17 +289,35 @@ impl Occurrences<'_> {
                     if !others.iter().all(|&g| self.within(g, lo, hi)) {
                         continue;
                     }
+                    if let Some(f) = first {
+                        // Every match starts at a literal of the first group: try
+                        // those starts, each once, searching to the end of the line
+                        // so that a later pivot occurrence cannot be missed.
+                        let starts = self.groups.get(*f);
+                        let from = starts.partition_point(|&x| x < lo.max(next));
+                        for &s in starts[from..].iter().take_while(|&&x| x <= p) {
+                            if s < next {
+                                continue;
+                            }
+                            next = s + 1;
+                            if let Some(e) = re.match_at(text, s, line_hi) {
+                                out.push((s, e));
+                                next = e.max(s + 1);
+                            }
+                        }
+                        continue;
+                    }
                     pending = match pending {
                         Some((plo, phi)) if lo <= phi => Some((plo, phi.max(hi))),
                         Some((plo, phi)) => {
-                            run(plo, phi);
+                            run(plo, phi, &mut out);
                             Some((lo, hi))
                         }
                         None => Some((lo, hi)),
                     };
                 }
                 if let Some((lo, hi)) = pending {
-                    run(lo, hi);
+                    run(lo, hi, &mut out);
                 }
             }
         }
@@ -244,45 +327,48 @@ impl Occurrences<'_> {
 
 /// Finds every literal term, and every regex used as a signal, in `text`.
 /// `boundaries` are jieba token ends, needed only for word-bounded (`w:`) terms.
+#[inline(never)]
 pub fn scan<'m>(m: &'m Matcher, text: &str, boundaries: Option<&[usize]>) -> Occurrences<'m> {
-    let mut spans: Vec<Vec<(usize, usize)>> = vec![Vec::new(); m.patterns.len()];
-    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); m.lit_sets];
+    let boundaries = boundaries.filter(|_| m.any_word);
+    let mut spans: Vec<(u32, (usize, usize))> = Vec::new();
+    let mut groups: Vec<(u32, usize)> = Vec::new();
     if let Some(ac) = &m.ac {
         for hit in ac.find_overlapping_iter(text) {
             let t = &m.ac_targets[hit.value() as usize];
-            for id in &t.literals {
-                spans[*id as usize].push((hit.start(), hit.end()));
+            let span = (hit.start(), hit.end());
+            for &id in &t.literals {
+                if !m.patterns[id as usize].word || on_words(boundaries, span) {
+                    spans.push((id, span));
+                }
             }
             for &g in &t.lit_sets {
-                groups[g].push(hit.start());
+                groups.push((g as u32, hit.start()));
             }
         }
-    }
-    for g in &mut groups {
-        g.sort_unstable();
     }
     let mut occ = Occurrences {
         matcher: m,
-        spans: Vec::new(),
-        lazy: (0..m.patterns.len()).map(|_| OnceCell::new()).collect(),
-        groups,
+        spans: Grouped::build(0, Vec::new()),
+        lazy: (0..m.regexes.len()).map(|_| OnceCell::new()).collect(),
+        groups: Grouped::build(m.lit_sets, groups),
         newlines: memchr_newlines(text),
-        boundaries: boundaries.filter(|_| m.any_word).map(<[usize]>::to_vec),
+        boundaries: boundaries.map(<[usize]>::to_vec),
     };
     for (r, (_, id)) in m.regexes.iter().enumerate() {
         if m.lazy_regex[*id as usize].is_none() {
-            spans[*id as usize] = occ.run_regex(r, text);
+            let mut found = occ.run_regex(r, text);
+            occ.word_filter(*id, &mut found);
+            spans.extend(found.into_iter().map(|span| (*id, span)));
         }
     }
-    for (id, v) in spans.iter_mut().enumerate() {
-        occ.word_filter(id as PatId, v);
-        if v.len() > 1 {
-            v.sort_unstable();
-            v.dedup();
-        }
-    }
-    occ.spans = spans;
+    occ.spans = Grouped::build(m.patterns.len(), spans);
     occ
+}
+
+/// Whether `span` starts and ends on jieba word boundaries (when none were given,
+/// `w:` terms match like plain ones).
+fn on_words(boundaries: Option<&[usize]>, (s, e): (usize, usize)) -> bool {
+    boundaries.is_none_or(|b| b.binary_search(&s).is_ok() && b.binary_search(&e).is_ok())
 }
 
 fn memchr_newlines(text: &str) -> Vec<usize> {
@@ -883,6 +969,7 @@ impl<'a> Prepared<'a> {
     }
 
     /// Evaluates every rule of the set.
+    #[inline(never)]
     pub fn run_all(&self, set: &RuleSet) -> Vec<RawFinding> {
         let mut out = Vec::new();
         for (i, r) in set.rules.iter().enumerate() {

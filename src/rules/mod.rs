@@ -7,5 +7,6 @@ pub mod engine;
 pub mod evaluate;
 pub mod examples;
 pub mod model;
+mod verify;
 
 pub use compile::{Rule, RuleProblem, RuleSet, RuleSetError};
