@@ -25,6 +25,9 @@
 //! `约`/`左右` (approximate), `以上`/`不低于`/`3000余万`/`数百万` (a lower bound),
 //! `以下`/`不超过` (an upper bound). Rules decide what a bound means for a threshold.
 
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, Input, MatchKind, Span, packed};
 use serde::Serialize;
 
 /// One money expression found in a text.
@@ -62,12 +65,14 @@ pub fn find_amounts(text: &str) -> Vec<Amount> {
     let mut pos = 0;
     // End of the previous amount: prefixes (约, 人民币) are never looked for before it.
     let mut floor = 0;
-    while let Some(c) = text[pos..].chars().next() {
-        if !starts_numeral(c) && !vague_unit_start(text, pos, c) {
-            pos += c.len_utf8();
+    let mut candidates = Candidates::new(text);
+    while let Some(start) = candidates.next_from(pos) {
+        let Some(c) = char_at(text, start) else { break };
+        if !starts_numeral(c) && !vague_unit_start(text, start, c) {
+            pos = start + c.len_utf8();
             continue;
         }
-        match try_at(text, pos, floor) {
+        match try_at(text, start, floor) {
             Step::Found(a) => {
                 pos = a.byte_end;
                 floor = a.byte_end;
@@ -78,6 +83,85 @@ pub fn find_amounts(text: &str) -> Vec<Amount> {
         }
     }
     out
+}
+
+/// The characters the scanner has to stop at: those that start a numeral
+/// ([`starts_numeral`]) and the units that may start a vague figure (数百万元, see
+/// [`vague_unit_start`]). Everything between them is skipped by SIMD searches
+/// instead of being decoded and `match`ed character by character, which is most of
+/// a draft. (A unit test checks the lists against those functions for every
+/// `char`.)
+///
+/// Two searches, because a packed (Teddy) searcher filters on the first bytes of
+/// its patterns: mixing the one-byte ASCII digits with the three-byte characters
+/// would make it stop at every Chinese character.
+const ASCII_CANDIDATES: &str = "0123456789";
+const WIDE_CANDIDATES: &str =
+    "０１２３４５６７８９一壹二贰貳两三叁參四肆五伍六陆陸七柒八捌九玖零〇十拾百佰千仟万萬亿億";
+
+static FINDERS: LazyLock<[Finder; 2]> =
+    LazyLock::new(|| [Finder::new(ASCII_CANDIDATES), Finder::new(WIDE_CANDIDATES)]);
+
+/// Finds the next candidate character, remembering each search's last answer
+/// so that a search only runs again once the scanner has passed it.
+struct Candidates<'t> {
+    text: &'t str,
+    /// Next match of each finder (`usize::MAX`: none left); `None` until searched.
+    next: [Option<usize>; 2],
+}
+
+impl<'t> Candidates<'t> {
+    fn new(text: &'t str) -> Self {
+        Candidates {
+            text,
+            next: [None; 2],
+        }
+    }
+
+    /// Byte offset of the first candidate character at or after `pos`.
+    fn next_from(&mut self, pos: usize) -> Option<usize> {
+        let mut first = usize::MAX;
+        for (next, finder) in self.next.iter_mut().zip(FINDERS.iter()) {
+            let at = match *next {
+                Some(at) if at >= pos => at,
+                _ => finder.find(self.text, pos).unwrap_or(usize::MAX),
+            };
+            *next = Some(at);
+            first = first.min(at);
+        }
+        (first != usize::MAX).then_some(first)
+    }
+}
+
+/// A set of characters to search for: a packed SIMD searcher where the CPU has
+/// one, an Aho-Corasick automaton otherwise.
+struct Finder {
+    packed: Option<packed::Searcher>,
+    automaton: AhoCorasick,
+}
+
+impl Finder {
+    fn new(chars: &str) -> Self {
+        let patterns: Vec<String> = chars.chars().map(String::from).collect();
+        Finder {
+            packed: packed::Config::new().builder().extend(&patterns).build(),
+            automaton: AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(&patterns)
+                .expect("a fixed set of characters"),
+        }
+    }
+
+    fn find(&self, text: &str, from: usize) -> Option<usize> {
+        let span = Span::from(from..text.len());
+        match &self.packed {
+            Some(searcher) => searcher.find_in(text, span).map(|m| m.start()),
+            None => self
+                .automaton
+                .find(Input::new(text).span(span))
+                .map(|m| m.start()),
+        }
+    }
 }
 
 /// Parses a whole string as a number: Arabic (`3,600,000`, `1.2`, full-width
@@ -319,7 +403,24 @@ fn currency_before(before: &str) -> Option<usize> {
         .map(|sym| before.len() - trimmed.len() + sym.len())
 }
 
+/// The characters that [`PREFIX_QUALIFIERS`] end with.
+static QUALIFIER_ENDS: LazyLock<Vec<char>> = LazyLock::new(|| {
+    let mut ends: Vec<char> = PREFIX_QUALIFIERS
+        .iter()
+        .filter_map(|(word, _, _)| word.chars().next_back())
+        .collect();
+    ends.sort_unstable();
+    ends.dedup();
+    ends
+});
+
 fn qualifier_before(before: &str) -> Option<(usize, Qualifier)> {
+    // Most figures (第三条, 2024年) have no qualifier; one look at the last character
+    // spares them the comparisons with every qualifier word.
+    let last = before.chars().next_back()?;
+    if QUALIFIER_ENDS.binary_search(&last).is_err() {
+        return None;
+    }
     PREFIX_QUALIFIERS.iter().find_map(|&(word, q, not_after)| {
         let rest = before.strip_suffix(word)?;
         let joined = rest
@@ -1410,6 +1511,92 @@ mod tests {
                 assert!(a.yuan_to.is_none_or(|to| to >= a.yuan), "{text:?}: {a:?}");
             }
         }
+    }
+
+    #[test]
+    fn candidate_lists_are_exactly_the_characters_the_scanner_stops_at() {
+        let listed: Vec<char> = ASCII_CANDIDATES
+            .chars()
+            .chain(WIDE_CANDIDATES.chars())
+            .collect();
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let stops = starts_numeral(c) || unit_value(c).is_some();
+            assert_eq!(listed.contains(&c), stops, "{c:?}");
+        }
+        assert!(ASCII_CANDIDATES.is_ascii());
+        assert!(WIDE_CANDIDATES.chars().all(|c| c.len_utf8() == 3));
+    }
+
+    /// The scanner as it was before the candidate search: every character decoded
+    /// and tested, and every qualifier word compared. The fast paths must not change
+    /// a single result.
+    fn find_amounts_char_by_char(text: &str) -> Vec<Amount> {
+        let mut out = Vec::new();
+        let (mut pos, mut floor) = (0, 0);
+        while let Some(c) = text[pos..].chars().next() {
+            if !starts_numeral(c) && !vague_unit_start(text, pos, c) {
+                pos += c.len_utf8();
+                continue;
+            }
+            match try_at(text, pos, floor) {
+                Step::Found(a) => {
+                    pos = a.byte_end;
+                    floor = a.byte_end;
+                    out.push(a);
+                }
+                Step::Skip(end) => pos = end,
+            }
+        }
+        out
+    }
+
+    fn qualifier_before_every_word(before: &str) -> Option<(usize, Qualifier)> {
+        PREFIX_QUALIFIERS.iter().find_map(|&(word, q, not_after)| {
+            let rest = before.strip_suffix(word)?;
+            let joined = rest
+                .chars()
+                .next_back()
+                .is_some_and(|c| not_after.contains(c));
+            (!joined).then_some((word.len(), q))
+        })
+    }
+
+    #[test]
+    fn the_candidate_search_finds_what_the_char_by_char_scan_found() {
+        let alphabet: Vec<char> = "0123456789０５,，.．-～至到一二两三五九十百千万亿零〇壹贰叁佰仟萬億\
+                                   元整圆余多点约近超逾数几上不过以上左右人民币¥￥第资金投资亩人，。、（）a \n"
+            .chars()
+            .collect();
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 40) as usize;
+            let text: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            assert_eq!(
+                find_amounts(&text),
+                find_amounts_char_by_char(&text),
+                "{text:?}"
+            );
+            for (i, _) in text.char_indices() {
+                let before = &text[..i];
+                assert_eq!(
+                    qualifier_before(before),
+                    qualifier_before_every_word(before)
+                );
+            }
+        }
+        // Long texts too: the searches remember their last match across candidates.
+        let long: String = (0..200)
+            .map(|i| format!("第{i}条 项目投资约{i}万元，其中3000余万元用于设备。2025年"))
+            .collect();
+        assert_eq!(find_amounts(&long), find_amounts_char_by_char(&long));
     }
 
     #[test]

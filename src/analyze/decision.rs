@@ -8,7 +8,7 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
 use serde::Serialize;
 
 use super::amount::{Amount, format_yuan};
@@ -170,12 +170,31 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("借款", MajorDecision, 1.0),
 ];
 
-static CUE_AC: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .match_kind(MatchKind::Standard)
-        .build(CUES.iter().map(|(c, _, _)| *c))
-        .expect("cue list is a fixed set of literals")
-});
+/// The cue words as one automaton, and for each distinct word the indices of its
+/// entries in [`CUES`] (采购, 融资 and 借款 count for two types each).
+///
+/// Every occurrence of every cue counts, overlaps included, so the search cannot
+/// skip ahead; a character-wise double-array automaton takes one step per
+/// character instead of one per byte (three per Chinese character).
+static CUE_AC: LazyLock<(CharwiseDoubleArrayAhoCorasick<u32>, Vec<Vec<usize>>)> =
+    LazyLock::new(|| {
+        let mut words: Vec<&str> = Vec::new();
+        let mut entries: Vec<Vec<usize>> = Vec::new();
+        for (i, &(cue, _, _)) in CUES.iter().enumerate() {
+            match words.iter().position(|w| *w == cue) {
+                Some(k) => entries[k].push(i),
+                None => {
+                    words.push(cue);
+                    entries.push(vec![i]);
+                }
+            }
+        }
+        let automaton = CharwiseDoubleArrayAhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build_with_values(words.iter().enumerate().map(|(k, w)| (*w, k as u32)))
+            .expect("cue list is a fixed set of distinct literals");
+        (automaton, entries)
+    });
 
 /// Classifies `doc`. Every type is returned with its score; `selected` marks the
 /// assigned ones (at least one when the draft shows any cue at all).
@@ -186,12 +205,15 @@ pub fn classify(doc: &Document, amounts: &[Amount], cfg: &Config) -> Vec<Classif
         .iter()
         .find(|b| b.kind == BlockKind::Title)
         .map(|b| (b.byte_start, b.byte_end));
-    for m in CUE_AC.find_overlapping_iter(&doc.text) {
-        let i = m.pattern().as_usize();
-        if title_range.is_some_and(|(s, e)| m.start() >= s && m.end() <= e) {
-            counts[i].1 += 1;
-        } else {
-            counts[i].0 += 1;
+    let (automaton, entries) = &*CUE_AC;
+    for m in automaton.find_overlapping_iter(&doc.text) {
+        let in_title = title_range.is_some_and(|(s, e)| m.start() >= s && m.end() <= e);
+        for &i in &entries[m.value() as usize] {
+            if in_title {
+                counts[i].1 += 1;
+            } else {
+                counts[i].0 += 1;
+            }
         }
     }
     let mut out: Vec<Classification> = DecisionType::ALL

@@ -20,6 +20,8 @@
 //! patterns are short, and scanners make it easy to refuse look-alikes such as
 //! `第三条规定的情形` or `1.5亿元` at the start of a paragraph.
 
+use std::borrow::Cow;
+
 use super::{Block, BlockKind, Document, Hint, RawBlock, SourceFormat};
 
 /// Turns reader output into a [`Document`]: normalised text, block kinds, offsets,
@@ -110,6 +112,13 @@ fn normalise_blocks(raw: Vec<RawBlock>) -> Vec<Item> {
             Hint::Numbered(label) => (format!("{label}{text}"), Hint::None),
             other => (text, other),
         };
+        // Most blocks are one clean line already: keep the reader's string.
+        if is_normal(&full) {
+            if !full.is_empty() {
+                items.push(Item { text: full, hint });
+            }
+            continue;
+        }
         let mut first = true;
         for piece in full.split(is_line_break) {
             let text = normalise(piece);
@@ -130,6 +139,61 @@ fn normalise_blocks(raw: Vec<RawBlock>) -> Vec<Item> {
     items
 }
 
+fn is_zero_width(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}'
+    )
+}
+
+/// Whether `s` is already what [`normalise`] makes of it and holds no line break:
+/// no leading, trailing or doubled ASCII space and no other character that
+/// `normalise` touches. Most blocks pass, and then they are kept without a copy.
+///
+/// Checked on the UTF-8 bytes without decoding, one (byte, next, next but one)
+/// triple per position, with no branch per byte; a unit test checks it against
+/// `normalise` for every `char`.
+fn is_normal(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+        return false;
+    }
+    let n = b.len();
+    let body = if n >= 2 {
+        let triples = b.iter().zip(&b[1..]).zip(&b[2..]);
+        triples.fold(false, |hit, ((&x, &y), &z)| hit | touches_at(x, y, z))
+    } else {
+        false
+    };
+    // The last two positions, with the bytes past the end read as 0 (no sequence
+    // is cut short in valid UTF-8, so this decides them exactly).
+    let tail = match n {
+        0 => false,
+        1 => touches_at(b[0], 0, 0),
+        _ => touches_at(b[n - 2], b[n - 1], 0) | touches_at(b[n - 1], 0, 0),
+    };
+    !(body | tail)
+}
+
+/// Whether the character starting with byte `x` (followed by `y`, `z`) is one that
+/// [`normalise`] drops, replaces or splits at, other than a single ASCII space:
+/// C0 controls and DEL; a second space in a row; `C2 80`–`C2 A0` (C1 controls,
+/// NEL, NBSP) and `C2 AD` (soft hyphen); U+1680; U+2000–U+200D, U+2028, U+2029,
+/// U+202F, U+205F and U+2060; U+3000; U+FEFF. Written with `&`/`|` on purpose, so
+/// that it compiles without branches.
+#[inline(always)]
+fn touches_at(x: u8, y: u8, z: u8) -> bool {
+    let ascii = (x < 0x20) | (x == 0x7f) | ((x == b' ') & (y == b' '));
+    let c2 = (x == 0xc2) & ((y <= 0xa0) | (y == 0xad));
+    let e1 = (x == 0xe1) & (y == 0x9a) & (z == 0x80);
+    let e2 = (x == 0xe2)
+        & (((y == 0x80) & ((z <= 0x8d) | (z == 0xa8) | (z == 0xa9) | (z == 0xaf)))
+            | ((y == 0x81) & ((z == 0x9f) | (z == 0xa0))));
+    let e3 = (x == 0xe3) & (y == 0x80) & (z == 0x80);
+    let ef = (x == 0xef) & (y == 0xbb) & (z == 0xbf);
+    ascii | c2 | e1 | e2 | e3 | ef
+}
+
 /// Collapses every kind of space (ASCII, U+3000, NBSP, tabs …) to one ASCII space,
 /// drops zero-width and control characters, and trims both ends.
 fn normalise(s: &str) -> String {
@@ -137,7 +201,7 @@ fn normalise(s: &str) -> String {
     let mut pending_space = false;
     for c in s.chars() {
         match c {
-            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}' => {}
+            c if is_zero_width(c) => {}
             c if c.is_whitespace() => pending_space = true,
             c if c.is_control() => {}
             c => {
@@ -157,7 +221,23 @@ fn normalise(s: &str) -> String {
 // ---------------------------------------------------------------------------
 
 fn is_cn_numeral(c: char) -> bool {
-    "零〇一二三四五六七八九十百千两".contains(c)
+    matches!(
+        c,
+        '零' | '〇'
+            | '一'
+            | '二'
+            | '三'
+            | '四'
+            | '五'
+            | '六'
+            | '七'
+            | '八'
+            | '九'
+            | '十'
+            | '百'
+            | '千'
+            | '两'
+    )
 }
 
 fn ascii_digit(c: char) -> Option<char> {
@@ -169,8 +249,9 @@ fn ascii_digit(c: char) -> Option<char> {
 }
 
 /// A leading number, either Chinese numerals or digits (full-width digits become
-/// ASCII): (number as written, is Chinese, rest).
-fn take_number(s: &str) -> Option<(String, bool, &str)> {
+/// ASCII): (number as written, is Chinese, rest). Borrowed unless a full-width
+/// digit had to be converted.
+fn take_number(s: &str) -> Option<(Cow<'_, str>, bool, &str)> {
     let first = s.chars().next()?;
     let (is_cn, max) = if is_cn_numeral(first) {
         (true, 8)
@@ -179,23 +260,31 @@ fn take_number(s: &str) -> Option<(String, bool, &str)> {
     } else {
         return None;
     };
-    let mut num = String::new();
+    let mut count = 0;
     let mut end = 0;
+    let mut full_width = false;
     for (i, c) in s.char_indices() {
         let keep = if is_cn {
-            is_cn_numeral(c).then_some(c)
+            is_cn_numeral(c)
         } else {
-            ascii_digit(c)
+            ascii_digit(c).is_some()
         };
-        match keep {
-            Some(k) => {
-                num.push(k);
-                end = i + c.len_utf8();
-            }
-            None => break,
+        if !keep {
+            break;
         }
+        full_width |= !is_cn && !c.is_ascii();
+        count += 1;
+        end = i + c.len_utf8();
     }
-    (num.chars().count() <= max).then(|| (num, is_cn, &s[end..]))
+    if count > max {
+        return None;
+    }
+    let num = if full_width {
+        Cow::Owned(s[..end].chars().filter_map(ascii_digit).collect())
+    } else {
+        Cow::Borrowed(&s[..end])
+    };
+    Some((num, is_cn, &s[end..]))
 }
 
 /// Words that, right after `第X条`/`第X章`, show the text is citing the unit rather
@@ -280,7 +369,7 @@ fn annex(t: &str) -> Option<String> {
     let rest = t.strip_prefix("附件")?.trim_start();
     let (num, rest) = match take_number(rest) {
         Some((num, _, rest)) => (num, rest),
-        None => (String::new(), rest),
+        None => (Cow::Borrowed(""), rest),
     };
     let rest = rest.trim().trim_start_matches(['：', ':']).trim();
     rest.is_empty().then(|| format!("附件{num}"))
@@ -519,7 +608,16 @@ impl Context {
     }
 
     fn path(&self) -> String {
-        let mut p = String::new();
+        // Sized up front: this runs for every block.
+        let len = self.annex.as_ref().map_or(0, String::len)
+            + self
+                .chapter
+                .as_ref()
+                .filter(|_| !self.has_articles)
+                .map_or(0, String::len)
+            + self.article.as_ref().map_or(0, String::len)
+            + self.outline.iter().map(|(_, m)| m.len()).sum::<usize>();
+        let mut p = String::with_capacity(len);
         if let Some(a) = &self.annex {
             p.push_str(a);
         }
@@ -1112,6 +1210,83 @@ mod tests {
         assert_eq!(outline("3、抓好落实").map(|o| o.1), Some("3.".into()));
         assert_eq!(outline("十二、附则").map(|o| o.1), Some("十二、".into()));
         assert_eq!(outline("⑵细化").map(|o| o.1), Some("（2）".into()));
+    }
+
+    /// What the fast check must agree with: no line break, and `normalise` keeps it.
+    fn normal_by_definition(s: &str) -> bool {
+        !s.contains(is_line_break) && normalise(s) == s
+    }
+
+    #[test]
+    fn the_fast_normal_check_agrees_with_normalise_for_every_char() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            for s in [
+                format!("{c}"),
+                format!("甲{c}"),
+                format!("{c}乙"),
+                format!("甲{c}乙"),
+                format!("甲 {c}乙"),
+                format!("甲{c} 乙"),
+            ] {
+                assert_eq!(is_normal(&s), normal_by_definition(&s), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_normal_check_handles_spaces_and_mixed_text() {
+        for s in [
+            "",
+            " ",
+            "a",
+            "a b",
+            "a  b",
+            " a",
+            "a ",
+            "第一条 为了规范管理，制定本办法。",
+            "第一条\u{3000}为了",
+            "“四议两公开”——见附件…",
+            "a\u{a0}b",
+            "a\u{b7}b",
+            "a\u{2028}b",
+            "资金\u{200b}管理",
+            "x\u{feff}",
+            "\u{85}",
+        ] {
+            assert_eq!(is_normal(s), normal_by_definition(s), "{s:?}");
+        }
+        // Pseudo-random strings over an alphabet rich in the interesting bytes.
+        let alphabet: Vec<char> = " \t\n\u{3000}\u{a0}\u{ad}\u{2028}\u{200b}\u{feff}\u{85}\u{1680}\u{202f}\u{2060}a、。，“”—\u{b7}第条一"
+            .chars()
+            .collect();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..(seed % 7) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            seed = seed.wrapping_add(1);
+            assert_eq!(is_normal(&s), normal_by_definition(&s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn take_number_borrows_unless_it_converts_full_width_digits() {
+        assert!(matches!(
+            take_number("12条"),
+            Some((Cow::Borrowed("12"), false, "条"))
+        ));
+        assert!(matches!(
+            take_number("十二条"),
+            Some((Cow::Borrowed("十二"), true, "条"))
+        ));
+        let (num, is_cn, rest) = take_number("１２条").unwrap();
+        assert_eq!((num.as_ref(), is_cn, rest), ("12", false, "条"));
+        assert!(take_number("12345条").is_none());
+        assert!(take_number("条").is_none());
     }
 
     #[test]
