@@ -803,7 +803,7 @@ fn search(req: &crate::search::SearchRequest, format: ListFormat, data_dir: &Pat
             ListFormat::Json => out!("{}", serde_json::to_string_pretty(&results)?),
             ListFormat::Text => {
                 let tty = std::io::stdout().is_terminal();
-                out!("共 {} 条结果", results.total);
+                out!("共 {} 条结果（{:.1} 毫秒）", results.total, results.took_ms);
                 for (i, h) in results.hits.iter().enumerate() {
                     let place = [h.path.as_str(), h.clause.as_str()]
                         .into_iter()

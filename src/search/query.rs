@@ -3,9 +3,10 @@
 //!
 //! Query syntax, meant for reviewers rather than search experts:
 //! * words separated by spaces must all match (AND);
-//! * a word matches if the clause contains it as a jieba word (every word of the
-//!   query's own segmentation: 国企直接委托 → 国企, 直接, 委托) **or** as a substring
-//!   (a phrase over character bigrams), so a phrase cut mid-word is still found;
+//! * a word matches if the clause contains it as jieba words (the words of the
+//!   query's own segmentation: 国企直接委托 → 国企, 直接, 委托; all of one or two,
+//!   about two thirds of more, see [`words_required`]) **or** as a substring (a
+//!   phrase over character bigrams), so a phrase cut mid-word is still found;
 //! * `"协议出让"` (ASCII or Chinese quotes) must occur exactly, as a substring.
 //!
 //! Filters are exact terms, so they never change the ranking. Snippets come from
@@ -134,6 +135,8 @@ pub struct SearchResults {
     pub offset: usize,
     pub limit: usize,
     pub hits: Vec<Hit>,
+    /// Time spent in the search, snippets included, in milliseconds.
+    pub took_ms: f64,
 }
 
 /// A piece of the query: a bare word or a quoted phrase.
@@ -217,7 +220,8 @@ fn words_q(f: &Fields, text: &str) -> Option<Box<dyn Query>> {
     if words.is_empty() {
         return None;
     }
-    let musts = words
+    let n = words.len();
+    let each: Vec<(Occur, Box<dyn Query>)> = words
         .iter()
         .map(|w| {
             let any_field: Vec<(Occur, Box<dyn Query>)> = [f.text, f.note]
@@ -225,12 +229,22 @@ fn words_q(f: &Fields, text: &str) -> Option<Box<dyn Query>> {
                 .map(|field| (Occur::Should, term_q(field, w)))
                 .collect();
             (
-                Occur::Must,
+                Occur::Should,
                 Box::new(BooleanQuery::new(any_field)) as Box<dyn Query>,
             )
         })
         .collect();
-    Some(Box::new(BooleanQuery::new(musts)))
+    Some(Box::new(BooleanQuery::with_minimum_required_clauses(
+        each,
+        words_required(n),
+    )))
+}
+
+/// How many of a chunk's `n` words a clause must contain: all of one or two
+/// words, else about two thirds, so a run-together topical query (国企直接委托 →
+/// 国企, 直接, 委托) still finds clauses that word it differently.
+fn words_required(n: usize) -> usize {
+    if n <= 2 { n } else { (2 * n).div_ceil(3) }
 }
 
 /// The text part of the query (None for an empty query).
@@ -361,6 +375,7 @@ impl SearchIndex {
     /// Runs a search. CPU-bound (a few ms): call it from `spawn_blocking` in async
     /// code.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        let started = std::time::Instant::now();
         let f = &self.fields;
         let limit = req.limit.clamp(1, MAX_LIMIT);
         if req.query.chars().count() > 500 {
@@ -393,6 +408,7 @@ impl SearchIndex {
             offset: req.offset,
             limit,
             hits,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
     }
 
@@ -445,5 +461,13 @@ mod tests {
         );
         assert_eq!(parse("  "), vec![]);
         assert_eq!(parse("\"未闭合"), vec![Part::Phrase("未闭合".into())]);
+    }
+
+    #[test]
+    fn long_run_together_queries_need_most_but_not_all_words() {
+        assert_eq!(
+            (1..=6).map(words_required).collect::<Vec<_>>(),
+            [1, 2, 2, 3, 4, 4]
+        );
     }
 }
