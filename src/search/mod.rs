@@ -347,3 +347,32 @@ fn open_index(data_dir: &Path, may_reset: bool) -> Result<(Index, Fields)> {
     tk.register(tokenize::BIGRAM, tokenize::BigramTokenizer);
     Ok((index, fields))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        shareable::<SearchIndex>();
+        shareable::<std::sync::Arc<SearchIndex>>();
+    }
+
+    #[test]
+    fn a_read_only_index_refuses_writes_and_a_second_writer_is_locked_out() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let writer = SearchIndex::open(dir.path()).expect("open");
+        assert!(matches!(
+            SearchIndex::open(dir.path()),
+            Err(SearchError::Locked)
+        ));
+        let reader = SearchIndex::open_read_only(dir.path()).expect("read-only");
+        assert!(matches!(
+            reader.remove(Key::Document(1)),
+            Err(SearchError::ReadOnly)
+        ));
+        writer.close();
+        SearchIndex::open(dir.path()).expect("lock released on close");
+    }
+}
