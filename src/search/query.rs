@@ -11,8 +11,8 @@
 //!
 //! Filters are exact terms, so they never change the ranking. Snippets come from
 //! tantivy's `SnippetGenerator` (which escapes the text and adds only `<b>` tags):
-//! first from the jieba terms, else from the bigrams (the only terms a quoted
-//! phrase has), else from an inquiry's question and reason.
+//! first the query's words and phrases where they occur literally, else its jieba
+//! words, else its bigrams, else an inquiry's question and reason.
 
 use std::ops::Bound;
 
@@ -21,10 +21,11 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
 
 use super::schema::{Fields, HitKind, date_num};
-use super::tokenize::bigrams;
+use super::tokenize::{LiteralFinder, bigrams};
 use super::{Result, SearchError, SearchIndex};
 use crate::segment::segmenter;
 
@@ -335,21 +336,43 @@ pub(crate) fn i64_of(doc: &TantivyDocument, field: Field) -> Option<i64> {
     doc.get_first(field).and_then(|v| v.as_i64())
 }
 
-/// Snippet generators for one query, tried in order.
+/// Snippet generators for one query, tried in order: the query's words and
+/// phrases as literal substrings, then its jieba words, then its bigrams, then an
+/// inquiry's question and reason.
 pub(crate) struct Snippets {
+    literal: SnippetGenerator,
     text: SnippetGenerator,
     bigram: SnippetGenerator,
     note: SnippetGenerator,
 }
 
 impl Snippets {
-    pub(crate) fn new(searcher: &Searcher, f: &Fields, query: &dyn Query) -> Result<Snippets> {
+    pub(crate) fn new(
+        searcher: &Searcher,
+        f: &Fields,
+        query: &dyn Query,
+        query_text: &str,
+    ) -> Result<Snippets> {
+        let literals: Vec<String> = parse(query_text)
+            .into_iter()
+            .map(|p| match p {
+                Part::Word(w) | Part::Phrase(w) => w,
+            })
+            .collect();
+        let terms = literals.iter().map(|l| (l.clone(), 1.0)).collect();
+        let literal = SnippetGenerator::new(
+            terms,
+            TextAnalyzer::from(LiteralFinder::new(literals)),
+            f.text,
+            SNIPPET_CHARS,
+        );
         let make = |field| -> Result<SnippetGenerator> {
             let mut g = SnippetGenerator::create(searcher, query, field)?;
             g.set_max_num_chars(SNIPPET_CHARS);
             Ok(g)
         };
         Ok(Snippets {
+            literal,
             text: make(f.text)?,
             bigram: make(f.text_bi)?,
             note: make(f.note)?,
@@ -359,7 +382,12 @@ impl Snippets {
     /// HTML of the best snippet for a hit whose text is `text` (and, for inquiry
     /// points, whose question and reason are `note`).
     pub(crate) fn html(&self, text: &str, note: &str) -> String {
-        for (g, t) in [(&self.text, text), (&self.bigram, text), (&self.note, note)] {
+        for (g, t) in [
+            (&self.literal, text),
+            (&self.text, text),
+            (&self.bigram, text),
+            (&self.note, note),
+        ] {
             let s = g.snippet(t);
             if !s.highlighted().is_empty() {
                 return s.to_html();
@@ -397,7 +425,7 @@ impl SearchIndex {
                 (by_date.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
             }
         };
-        let snippets = Snippets::new(&searcher, f, &query)?;
+        let snippets = Snippets::new(&searcher, f, &query, &req.query)?;
         let mut hits = Vec::with_capacity(addresses.len());
         for (score, addr) in addresses {
             let doc: TantivyDocument = searcher.doc(addr)?;

@@ -147,6 +147,58 @@ pub fn bigrams(text: &str) -> Vec<Token> {
     tokens
 }
 
+/// Emits every occurrence of the given literal strings as a token whose text is
+/// the literal. Not an index analyser: it lets tantivy's snippet generator
+/// highlight exactly what the reviewer typed (协议出让, not every 出让 around it).
+#[derive(Clone)]
+pub struct LiteralFinder {
+    literals: std::sync::Arc<Vec<String>>,
+}
+
+impl LiteralFinder {
+    pub fn new(literals: Vec<String>) -> LiteralFinder {
+        LiteralFinder {
+            literals: std::sync::Arc::new(literals),
+        }
+    }
+}
+
+impl Tokenizer for LiteralFinder {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let mut found: Vec<(usize, usize, &str)> = self
+            .literals
+            .iter()
+            .filter(|l| !l.is_empty())
+            .flat_map(|l| {
+                text.match_indices(l.as_str())
+                    .map(|(at, m)| (at, at + m.len(), l.as_str()))
+            })
+            .collect();
+        // Every other character is a token too (matching nothing), so the snippet
+        // grows around the highlights as it does with the real analysers.
+        found.extend(
+            text.char_indices()
+                .filter(|(_, c)| is_word_char(*c))
+                .map(|(at, c)| (at, at + c.len_utf8(), "")),
+        );
+        found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let tokens = found
+            .into_iter()
+            .enumerate()
+            .map(|(position, (from, to, lit))| Token {
+                offset_from: from,
+                offset_to: to,
+                position,
+                text: lit.to_string(),
+                position_length: 1,
+            })
+            .collect();
+        VecTokenStream { tokens, index: 0 }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
