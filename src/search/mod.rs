@@ -340,7 +340,7 @@ fn open_index(data_dir: &Path, may_reset: bool) -> Result<(Index, Fields)> {
         }
     }
     std::fs::create_dir_all(&dir).map_err(io)?;
-    let mmap = MmapDirectory::open(&dir).map_err(|e| SearchError::Query(e.to_string()))?;
+    let mmap = MmapDirectory::open(&dir).map_err(tantivy::TantivyError::from)?;
     let index = Index::open_or_create(mmap, schema)?;
     let tk = index.tokenizers();
     tk.register(tokenize::JIEBA, tokenize::JiebaTokenizer);

@@ -232,4 +232,14 @@ mod tests {
             "出让"
         );
     }
+
+    #[test]
+    fn literals_are_found_where_they_occur_in_order() {
+        let mut finder = LiteralFinder::new(vec!["出让".into(), "协议出让".into()]);
+        let toks: Vec<String> = texts(finder.token_stream("以协议出让方式出让"))
+            .into_iter()
+            .filter(|t| t.chars().count() > 1)
+            .collect();
+        assert_eq!(toks, ["协议出让", "出让", "出让"]);
+    }
 }
