@@ -4,19 +4,23 @@
 //! tantivy allows one writer per index (it holds a lock file), and committing is
 //! the expensive part, so the thread applies every message already waiting before
 //! it commits: under a burst (an import, a reconcile) that is one commit per batch
-//! of up to [`BATCH`] rows, and a single upload is committed — and searchable — as
+//! of up to [`BATCH`] rows or [`MAX_BATCH_TIME`], and a single upload is committed — and searchable — as
 //! soon as it arrives. After each commit the shared `IndexReader` is reloaded.
 //!
 //! A row is replaced by deleting its `key` term and adding its documents in the
 //! same commit, so a search never sees a row twice or half of it.
 
 use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::{Duration, Instant};
 
 use tantivy::schema::Field;
 use tantivy::{IndexReader, IndexWriter, TantivyDocument, Term};
 
 /// Most rows applied before a commit even if more are waiting.
 pub const BATCH: usize = 2000;
+/// Longest time spent applying rows before a commit, so that under a steady stream
+/// (an import) what was queued first becomes searchable — and durable — soon.
+pub const MAX_BATCH_TIME: Duration = Duration::from_secs(1);
 
 pub enum Msg {
     /// Replace every document of `key` with `docs` (none: just delete).
@@ -48,6 +52,7 @@ pub fn spawn(
                     Ok(m) => Some(m),
                     Err(_) => break,
                 };
+                let started = Instant::now();
                 let mut closed = false;
                 while let Some(msg) = next.take() {
                     match msg {
@@ -68,7 +73,7 @@ pub fn spawn(
                         }
                         Msg::Flush(tx) => waiting.push(tx),
                     }
-                    if pending >= BATCH {
+                    if pending >= BATCH || started.elapsed() >= MAX_BATCH_TIME {
                         break;
                     }
                     next = match rx.try_recv() {
