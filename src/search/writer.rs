@@ -86,7 +86,12 @@ pub fn spawn(
                     };
                 }
                 if pending > 0 || !waiting.is_empty() {
+                    let applied = started.elapsed();
                     let result = commit(&mut writer, &reader, pending > 0);
+                    tracing::debug!(
+                        "索引提交：{pending} 条记录，写入 {applied:?}，合计 {:?}",
+                        started.elapsed()
+                    );
                     pending = 0;
                     for tx in waiting.drain(..) {
                         let _ = tx.send(result.clone());
