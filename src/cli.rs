@@ -625,6 +625,9 @@ fn serve(
                 None => out!("已有会议，未再载入演示会议"),
             }
         }
+        // Rows committed while no server ran (or while one was killed) are indexed
+        // in the background; searches answer from the index meanwhile.
+        app.start_reconcile();
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .map_err(|e| anyhow::anyhow!("无法监听 {bind}：{e}"))?;

@@ -209,6 +209,8 @@ impl SearchIndex {
     /// Brings the index in line with the database (see the module doc) and waits
     /// for the result to be committed.
     pub async fn reconcile(&self, store: &Store) -> Result<ReconcileReport> {
+        // Rows already queued count as indexed once committed, not as repairs.
+        self.flush().await?;
         let indexed = self.indexed_stamps()?;
         let mut wanted: HashMap<String, (Key, String)> = HashMap::new();
         for (id, raw) in search_feed::document_stamps(store).await? {
@@ -296,17 +298,26 @@ impl SearchIndex {
     }
 
     /// Commits what is queued, stops the writer thread and releases the index lock
-    /// (dropping the index does the same without waiting).
-    pub fn close(mut self) {
-        self.writer = None;
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    /// (dropping the index does the same).
+    pub fn close(self) {
+        drop(self);
     }
 
     /// Number of live index documents (clauses, points and archive clauses).
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+}
+
+impl Drop for SearchIndex {
+    /// Waits for the writer thread to commit what is queued and release the lock,
+    /// so that the same process can open the index again at once (an `App` rebuilt
+    /// in a test, a restart); the wait is one commit at most.
+    fn drop(&mut self) {
+        self.writer = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 

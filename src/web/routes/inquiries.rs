@@ -1,5 +1,6 @@
 //! One inquiry point: its history page (outcomes, edits and how revised drafts
-//! checked it off, with links along the chain of versions), and the changes a reviewer makes to it —
+//! checked it off, with links along the chain of versions, and the earlier points
+//! of its kind on similar clauses with what became of them), and the changes a reviewer makes to it —
 //! edit text and severity, drop with a reason, log the meeting's outcome. Every
 //! form carries the version the reviewer saw; a stale one is refused with 409 and a
 //! message, never silently applied over a colleague's change.
@@ -57,6 +58,18 @@ async fn show(
         None => None,
     };
     let predecessors = inquiries::predecessors(&app.store, id).await?;
+    // Precedent: earlier points of this kind on similar clauses of other items.
+    let earlier = if q.kind.is_empty() || app.index.num_docs() == 0 {
+        Vec::new()
+    } else {
+        app.index
+            .similar_points(&app.store, id, 5)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, inquiry_id = id, "往期问询查询失败");
+                Vec::new()
+            })
+    };
     Ok(page(
         &app,
         "inquiry.html",
@@ -65,7 +78,7 @@ async fn show(
             q => v(&q), basis => v(&basis), item => v(&item), meeting => v(&meeting),
             outcomes => v(&outcomes), history => v(&history),
             document_revision => document.revision, revised_in => revised_in,
-            predecessors => v(&predecessors),
+            predecessors => v(&predecessors), earlier => v(&earlier),
         },
     )?
     .into_response())
@@ -97,6 +110,7 @@ async fn edit(
         &form.severity,
     )
     .await?;
+    app.index_inquiry(id).await;
     Ok(back(q.item_id, id))
 }
 
@@ -115,6 +129,7 @@ async fn drop_point(
     user.require_edit()?;
     let q =
         inquiries::drop_point(&app.store, &user.actor(), id, form.version, &form.reason).await?;
+    app.index_inquiry(id).await;
     Ok(back(q.item_id, id))
 }
 
@@ -146,5 +161,6 @@ async fn outcome(
         &form.minutes_ref,
     )
     .await?;
+    app.index_inquiry(id).await;
     Ok(back(q.item_id, id))
 }

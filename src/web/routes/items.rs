@@ -9,11 +9,20 @@
 //! so a draft containing `<script>` shows as text. Overlapping points split the
 //! text into elementary segments, each marked with all points covering it and the
 //! highest severity among them.
+//!
+//! Two additions come from search: a hit opens this page with `?doc=&at=` and the
+//! paragraph holding that character offset is marked (`#hit`); and precedent,
+//! unasked — the most similar earlier items with what became of their points, and
+//! under each current point the earlier points of its kind on similar clauses.
+//! Precedent is a few small index queries; when the index is empty (a first start
+//! still reconciling) or a query fails, the page shows without it.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Multipart, Path, State};
+use std::collections::HashMap;
+
+use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
@@ -21,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use super::read_multipart;
 use crate::app::{self, App, Destination};
+use crate::search::{PrecedentPoint, SimilarItem};
 use crate::store::inquiries::{self, Inquiry, NewManual, Outcome};
 use crate::store::items::{self, DocumentRow};
 use crate::store::{meetings, users};
@@ -178,6 +188,66 @@ struct PointView {
     revised_in_revision: Option<i64>,
     /// Earlier versions' points this one continues.
     predecessors: Vec<i64>,
+    /// Earlier points of the same kind on similar clauses of other items.
+    earlier: Vec<PrecedentPoint>,
+}
+
+/// Similar items shown on an item page.
+const SIMILAR_ITEMS: usize = 4;
+/// Earlier points shown under each point of the item page.
+const EARLIER_PER_POINT: usize = 2;
+/// Points of one item that get their earlier points looked up (the rest: on the
+/// point's own page).
+const POINTS_WITH_PRECEDENT: usize = 30;
+
+/// Similar items and, per point id, earlier points. Empty while the index is
+/// empty; an index error is logged and leaves the panel out.
+async fn precedent(
+    app: &App,
+    item_id: i64,
+    points: &[Inquiry],
+) -> (Vec<SimilarItem>, HashMap<i64, Vec<PrecedentPoint>>) {
+    let mut earlier = HashMap::new();
+    if app.index.num_docs() == 0 {
+        return (Vec::new(), earlier);
+    }
+    let similar = app
+        .index
+        .similar_items(&app.store, item_id, SIMILAR_ITEMS)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, item_id, "相似议题查询失败");
+            Vec::new()
+        });
+    let wanted = points
+        .iter()
+        .filter(|q| q.status != "dropped" && !inquiries::superseded(&q.revision_status))
+        .filter(|q| !q.kind.is_empty())
+        .take(POINTS_WITH_PRECEDENT);
+    for q in wanted {
+        match app
+            .index
+            .similar_points(&app.store, q.id, EARLIER_PER_POINT)
+            .await
+        {
+            Ok(list) if !list.is_empty() => {
+                earlier.insert(q.id, list);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, inquiry_id = q.id, "往期问询查询失败"),
+        }
+    }
+    (similar, earlier)
+}
+
+/// The paragraph a search hit points at: the last paragraph of document `doc`
+/// starting at or before `at`.
+fn hit_paragraph(docs: &[DocView], params: &HashMap<String, String>) -> Option<(i64, usize)> {
+    let num = |k: &str| params.get(k).and_then(|v| v.parse::<usize>().ok());
+    let (doc, at) = (num("doc")? as i64, num("at")?);
+    let d = docs.iter().find(|d| d.id == doc)?;
+    let p = d.paragraphs.iter().rev().find(|p| p.start <= at)?;
+    Some((doc, p.start))
 }
 
 fn doc_view(d: &DocumentRow, points: &[Inquiry]) -> DocView {
@@ -217,12 +287,15 @@ async fn show(
     State(app): State<Arc<App>>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    Query(params): Query<HashMap<String, String>>,
 ) -> WebResult<Response> {
     let item = items::get(&app.store, id).await?;
     let meeting = meetings::get(&app.store, item.meeting_id).await?;
     let docs = items::documents(&app.store, id).await?;
     let points = inquiries::list_for_item(&app.store, id).await?;
     let doc_views: Vec<DocView> = docs.iter().map(|d| doc_view(d, &points)).collect();
+    let hit = hit_paragraph(&doc_views, &params);
+    let (similar, mut earlier) = precedent(&app, id, &points).await;
     let revision_of = |doc_id: i64| docs.iter().find(|d| d.id == doc_id).map(|d| d.revision);
     let point_views: Vec<PointView> = points
         .iter()
@@ -242,6 +315,7 @@ async fn show(
                 .filter(|p| p.successor_id == Some(q.id))
                 .map(|p| p.id)
                 .collect(),
+            earlier: earlier.remove(&q.id).unwrap_or_default(),
             q: q.clone(),
         })
         .collect();
@@ -287,6 +361,9 @@ async fn show(
             approved_by => approved_by,
             kinds => v(&kinds),
             outcomes => v(&outcomes),
+            similar => v(&similar),
+            hit_doc => hit.map(|h| h.0),
+            hit_start => hit.map(|h| h.1),
         },
     )?
     .into_response())
@@ -378,7 +455,7 @@ async fn add_point(
             .map(|k| k.name.clone())
             .ok_or_else(|| WebError::Unprocessable("未知的风险类型".into()))?
     };
-    inquiries::add_manual(
+    let point = inquiries::add_manual(
         &app.store,
         &user.actor(),
         &NewManual {
@@ -395,6 +472,7 @@ async fn add_point(
         },
     )
     .await?;
+    app.index_inquiry(point.id).await;
     Ok(Redirect::to(&format!("/items/{id}")).into_response())
 }
 
