@@ -654,25 +654,27 @@ fn plan_revision(prev: &DocumentRow, a: &Analysed, earlier: &[inquiries::Inquiry
 
 /// The demo's drafts: (file-name prefix, 承办单位). The earlier meeting's items
 /// are the precedent of the current meeting's: each current draft has an earlier
-/// one on the same subject (personnel measures of state-owned enterprises,
-/// investment agreements, water supply, housing renovation, disability
-/// allowances, recruitment).
+/// one on the same subject (state-owned enterprise personnel, investment
+/// agreements, rural water supply, housing renovation, allowances for people in
+/// need, industry subsidies).
 const DEMO_EARLIER: [(&str, &str); 6] = [
     ("a01_", "县国资中心"),
     ("a04_", "县招商局"),
     ("a09_", "县水务局"),
     ("a02_", "县住建局"),
-    ("a13_", "县民政局"),
-    ("b10_", "县人社局"),
+    ("a08_", "县民政局"),
+    ("b01_", "县工信局"),
 ];
+/// The current meeting: one draft on each subject above, plus a clean one (a11,
+/// no points) to show what a draft without findings looks like.
 const DEMO_CURRENT: [(&str, &str); 7] = [
-    ("a11_", "县国资中心"),
     ("e08_", "县国资中心"),
     ("b02_", "县招商局"),
-    ("b13_", "县水务局"),
+    ("d05_", "县水务局"),
     ("b03_", "县住建局"),
     ("b06_", "县民政局"),
-    ("b07_", "县人社局"),
+    ("a03_", "县工信局"),
+    ("a11_", "县国资中心"),
 ];
 
 /// Outcomes logged on the earlier meeting's points, in turn, so precedent has

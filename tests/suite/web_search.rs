@@ -464,3 +464,47 @@ async fn the_demo_shows_precedent_from_an_earlier_meeting() {
     let r = c.get("/search?outcome=rejected").await;
     assert!(r.body.contains("按原方案执行"), "{}", r.body);
 }
+
+#[tokio::test]
+async fn an_archive_hit_opens_the_read_only_document_at_its_clause() {
+    let t = test_app().await;
+    wenxun::search::import::import_dir(
+        &t.app.store,
+        &t.app.index,
+        &super::common::fixture("search"),
+        &Default::default(),
+        &mut |_, _| {},
+    )
+    .await
+    .expect("import");
+    t.app.index.flush().await.unwrap();
+    let mut c = t.logged_in("li", Role::Viewer).await;
+    // "协议出让", quoted: the phrase as written.
+    let r = c
+        .get("/search?q=%22%E5%8D%8F%E8%AE%AE%E5%87%BA%E8%AE%A9%22&kind=archive")
+        .await;
+    assert!(
+        unescape(&r.body).contains("档案 2023/常委会/城东地块协议出让的请示.txt"),
+        "{}",
+        r.body
+    );
+    let links = hit_links(&r.body);
+    let link = links
+        .iter()
+        .find(|l| !l.ends_with("at=0#hit"))
+        .unwrap_or(&links[0]);
+    assert!(link.starts_with("/archive/"), "{link}");
+    let page = c.get(link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("只读"));
+    let marked = &page.body[page.body.find("search-hit").expect("marked")..];
+    assert!(marked[..marked.find("</p>").unwrap()].contains("协议出让"));
+    assert!(!page.body.contains("method=\"post\" action=\"/archive"));
+
+    // The document with markup in it shows the markup as text.
+    let r = c.get("/search?q=alert&kind=archive").await;
+    let page = c.get(&hit_links(&r.body)[0]).await;
+    assert!(page.body.contains("&lt;script&gt;") && !page.body.contains("<script>alert"));
+    let r = c.get("/archive/99999").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

@@ -58,17 +58,11 @@ async fn show(
         None => None,
     };
     let predecessors = inquiries::predecessors(&app.store, id).await?;
-    // Precedent: earlier points of this kind on similar clauses of other items.
-    let earlier = if q.kind.is_empty() || app.index.num_docs() == 0 {
+    // Precedent: points of earlier meetings of this kind on similar clauses.
+    let earlier = if q.kind.is_empty() {
         Vec::new()
     } else {
-        app.index
-            .similar_points(&app.store, id, 5)
-            .await
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %e, inquiry_id = id, "往期问询查询失败");
-                Vec::new()
-            })
+        super::items::earlier_points(&app, id, &meeting.date, 5).await
     };
     Ok(page(
         &app,

@@ -12,8 +12,9 @@
 //!
 //! Two additions come from search: a hit opens this page with `?doc=&at=` and the
 //! paragraph holding that character offset is marked (`#hit`); and precedent,
-//! unasked — the most similar earlier items with what became of their points, and
-//! under each current point the earlier points of its kind on similar clauses.
+//! unasked — the most similar items of earlier meetings with what became of their
+//! points, and under each current point the earlier points of its kind on similar
+//! clauses.
 //! Precedent is a few small index queries; when the index is empty (a first start
 //! still reconciling) or a query fails, the page shows without it.
 
@@ -200,11 +201,46 @@ const EARLIER_PER_POINT: usize = 2;
 /// point's own page).
 const POINTS_WITH_PRECEDENT: usize = 30;
 
-/// Similar items and, per point id, earlier points. Empty while the index is
-/// empty; an index error is logged and leaves the panel out.
+/// Candidates asked of the index per precedent wanted: those of the same or a
+/// later meeting are left out afterwards.
+const CANDIDATES_PER_WANTED: usize = 4;
+
+/// Up to `k` points of meetings held before `before` (a meeting date) of the same
+/// kind on clauses similar to point `inquiry_id`'s, with their outcomes. Empty
+/// while the index is empty; an index error is logged and yields nothing.
+pub async fn earlier_points(
+    app: &App,
+    inquiry_id: i64,
+    before: &str,
+    k: usize,
+) -> Vec<PrecedentPoint> {
+    if app.index.num_docs() == 0 {
+        return Vec::new();
+    }
+    match app
+        .index
+        .similar_points(&app.store, inquiry_id, k * CANDIDATES_PER_WANTED)
+        .await
+    {
+        Ok(list) => list
+            .into_iter()
+            .filter(|p| !p.date.is_empty() && p.date.as_str() < before)
+            .take(k)
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, inquiry_id, "往期问询查询失败");
+            Vec::new()
+        }
+    }
+}
+
+/// Precedent for an item of a meeting dated `before`: similar items of earlier
+/// meetings and, per point id, earlier points ("往期" means an earlier meeting
+/// date: an item of the same meeting or a later one is not precedent).
 async fn precedent(
     app: &App,
     item_id: i64,
+    before: &str,
     points: &[Inquiry],
 ) -> (Vec<SimilarItem>, HashMap<i64, Vec<PrecedentPoint>>) {
     let mut earlier = HashMap::new();
@@ -213,28 +249,25 @@ async fn precedent(
     }
     let similar = app
         .index
-        .similar_items(&app.store, item_id, SIMILAR_ITEMS)
+        .similar_items(&app.store, item_id, SIMILAR_ITEMS * CANDIDATES_PER_WANTED)
         .await
         .unwrap_or_else(|e| {
             tracing::warn!(error = %e, item_id, "相似议题查询失败");
             Vec::new()
-        });
+        })
+        .into_iter()
+        .filter(|s| !s.date.is_empty() && s.date.as_str() < before)
+        .take(SIMILAR_ITEMS)
+        .collect();
     let wanted = points
         .iter()
         .filter(|q| q.status != "dropped" && !inquiries::superseded(&q.revision_status))
         .filter(|q| !q.kind.is_empty())
         .take(POINTS_WITH_PRECEDENT);
     for q in wanted {
-        match app
-            .index
-            .similar_points(&app.store, q.id, EARLIER_PER_POINT)
-            .await
-        {
-            Ok(list) if !list.is_empty() => {
-                earlier.insert(q.id, list);
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, inquiry_id = q.id, "往期问询查询失败"),
+        let list = earlier_points(app, q.id, before, EARLIER_PER_POINT).await;
+        if !list.is_empty() {
+            earlier.insert(q.id, list);
         }
     }
     (similar, earlier)
@@ -295,7 +328,7 @@ async fn show(
     let points = inquiries::list_for_item(&app.store, id).await?;
     let doc_views: Vec<DocView> = docs.iter().map(|d| doc_view(d, &points)).collect();
     let hit = hit_paragraph(&doc_views, &params);
-    let (similar, mut earlier) = precedent(&app, id, &points).await;
+    let (similar, mut earlier) = precedent(&app, id, &meeting.date, &points).await;
     let revision_of = |doc_id: i64| docs.iter().find(|d| d.id == doc_id).map(|d| d.revision);
     let point_views: Vec<PointView> = points
         .iter()
