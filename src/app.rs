@@ -697,7 +697,8 @@ const DEMO_OUTCOMES: [(Outcome, &str); 3] = [
 /// `--demo`: when the database has no meeting yet, creates two sample meetings
 /// from a curated set of the fixture drafts in `dir`: an earlier meeting, held,
 /// whose points have outcomes with reasons, and the current one, whose items show
-/// the earlier ones as precedent. A disabled user `demo` records the outcomes.
+/// the earlier ones as precedent. The user `demo` (created disabled unless it
+/// exists) records the outcomes.
 /// Returns the current meeting's id, or `None` when meetings already exist.
 pub async fn load_demo(app: &Arc<App>, dir: &Path) -> Result<Option<i64>, AppError> {
     if meetings::count(&app.store).await? > 0 {
@@ -712,104 +713,123 @@ pub async fn load_demo(app: &Arc<App>, dir: &Path) -> Result<Option<i64>, AppErr
         })
         .collect();
     files.sort();
-    let file = |prefix: &str| -> Option<Upload> {
-        let p = files.iter().find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
-        })?;
-        Some(Upload {
-            name: p.file_name()?.to_string_lossy().into_owned(),
-            bytes: std::fs::read(p).ok()?,
-        })
-    };
-    if DEMO_CURRENT.iter().all(|(p, _)| file(p).is_none()) {
+    if DEMO_CURRENT
+        .iter()
+        .all(|(p, _)| demo_file(&files, p).is_none())
+    {
         return Err(AppError::Demo(dir.to_path_buf()));
     }
-    let hash = {
-        let password = users::one_time_password();
-        tokio::task::spawn_blocking(move || users::hash_password(&password)).await??
+    let demo_user = match users::by_name(&app.store, "demo").await? {
+        Some(u) => u,
+        None => {
+            let hash = {
+                let password = users::one_time_password();
+                tokio::task::spawn_blocking(move || users::hash_password(&password)).await??
+            };
+            let u =
+                users::create(&app.store, &Actor::system(), "demo", Role::Reviewer, &hash).await?;
+            users::set_disabled(&app.store, &Actor::system(), u.id, true).await?;
+            u
+        }
     };
-    let demo_user =
-        users::create(&app.store, &Actor::system(), "demo", Role::Reviewer, &hash).await?;
-    users::set_disabled(&app.store, &Actor::system(), demo_user.id, true).await?;
     let actor = demo_user.actor();
 
-    let earlier = meetings::create(
-        &app.store,
+    let (earlier, items) = demo_meeting(
+        app,
         &actor,
-        &NewMeeting {
-            title: "（演示）县政府常务会议（往期）".into(),
-            kind: MeetingKind::GovernmentExecutive,
-            session_label: "演示第 1 次".into(),
-            date: "2026-06-18".into(),
-        },
+        &files,
+        "（演示）县政府常务会议（往期）",
+        "演示第 1 次",
+        "2026-06-18",
+        &DEMO_EARLIER,
     )
     .await?;
     let mut turn = 0usize;
-    for (prefix, unit) in DEMO_EARLIER {
-        let Some(upload_file) = file(prefix) else {
-            continue;
-        };
-        let dest = Destination::Meeting {
-            meeting_id: earlier.id,
-            title: None,
-            unit: unit.into(),
-        };
-        for stored in upload(app, &actor, dest, vec![upload_file])
-            .await?
-            .into_iter()
-            .filter_map(|o| o.stored)
-        {
-            let points = inquiries::list_for_item(&app.store, stored.item_id).await?;
-            for q in points.iter().take(3) {
-                let (outcome, reason) = DEMO_OUTCOMES[turn % DEMO_OUTCOMES.len()];
-                turn += 1;
-                inquiries::log_outcome(
-                    &app.store,
-                    &actor,
-                    q.id,
-                    None,
-                    outcome,
-                    reason,
-                    "（演示）会议纪要第 9 号",
-                )
-                .await?;
-                app.index_inquiry(q.id).await;
-            }
+    for item in items {
+        let points = inquiries::list_for_item(&app.store, item).await?;
+        for q in points.iter().take(3) {
+            let (outcome, reason) = DEMO_OUTCOMES[turn % DEMO_OUTCOMES.len()];
+            turn += 1;
+            inquiries::log_outcome(
+                &app.store,
+                &actor,
+                q.id,
+                None,
+                outcome,
+                reason,
+                "（演示）会议纪要第 9 号",
+            )
+            .await?;
+            app.index_inquiry(q.id).await;
         }
     }
-    meetings::set_status(
-        &app.store,
+    meetings::set_status(&app.store, &actor, earlier, meetings::MeetingStatus::Closed).await?;
+    let (current, _) = demo_meeting(
+        app,
         &actor,
-        earlier.id,
-        meetings::MeetingStatus::Closed,
+        &files,
+        "（演示）县政府常务会议",
+        "演示第 2 次",
+        "2026-11-20",
+        &DEMO_CURRENT,
     )
     .await?;
+    app.index.flush().await?;
+    Ok(Some(current))
+}
 
+/// The demo draft whose file name starts with `prefix`, read.
+fn demo_file(files: &[PathBuf], prefix: &str) -> Option<Upload> {
+    let p = files.iter().find(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+    })?;
+    Some(Upload {
+        name: p.file_name()?.to_string_lossy().into_owned(),
+        bytes: std::fs::read(p).ok()?,
+    })
+}
+
+/// One meeting of the demo with its drafts, each an item of its unit: the
+/// meeting id and the ids of the items stored.
+async fn demo_meeting(
+    app: &Arc<App>,
+    actor: &Actor,
+    files: &[PathBuf],
+    title: &str,
+    session_label: &str,
+    date: &str,
+    drafts: &[(&str, &str)],
+) -> Result<(i64, Vec<i64>), AppError> {
     let meeting = meetings::create(
         &app.store,
-        &actor,
+        actor,
         &NewMeeting {
-            title: "（演示）县政府常务会议".into(),
+            title: title.into(),
             kind: MeetingKind::GovernmentExecutive,
-            session_label: "演示第 2 次".into(),
-            date: "2026-11-20".into(),
+            session_label: session_label.into(),
+            date: date.into(),
         },
     )
     .await?;
-    for (prefix, unit) in DEMO_CURRENT {
-        let Some(upload_file) = file(prefix) else {
+    let mut items = Vec::new();
+    for (prefix, unit) in drafts {
+        let Some(draft) = demo_file(files, prefix) else {
             continue;
         };
         let dest = Destination::Meeting {
             meeting_id: meeting.id,
             title: None,
-            unit: unit.into(),
+            unit: (*unit).into(),
         };
-        upload(app, &actor, dest, vec![upload_file]).await?;
+        let stored = upload(app, actor, dest, vec![draft]).await?;
+        items.extend(
+            stored
+                .into_iter()
+                .filter_map(|o| o.stored.map(|s| s.item_id)),
+        );
     }
-    app.index.flush().await?;
-    Ok(Some(meeting.id))
+    Ok((meeting.id, items))
 }
 
 /// The directory `--demo` reads: the fixture drafts of the source tree.
