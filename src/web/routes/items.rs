@@ -258,6 +258,12 @@ async fn precedent(
         .into_iter()
         .filter(|s| !s.date.is_empty() && s.date.as_str() < before)
         .take(SIMILAR_ITEMS)
+        .map(|mut s: SimilarItem| {
+            // What the meeting decided is the precedent: those points first.
+            s.inquiries
+                .sort_by_key(|q| matches!(q.status.as_str(), "open" | "dropped"));
+            s
+        })
         .collect();
     let wanted = points
         .iter()
