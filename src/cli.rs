@@ -626,8 +626,20 @@ fn serve(
             }
         }
         // Rows committed while no server ran (or while one was killed) are indexed
-        // in the background; searches answer from the index meanwhile.
-        app.start_reconcile();
+        // in the background; searches answer from the index meanwhile. A repair is
+        // worth a line on the console (the log shows warnings only by default).
+        let check = app.start_reconcile();
+        tokio::spawn(async move {
+            if let Ok(Some(r)) = check.await
+                && r.indexed + r.removed > 0
+            {
+                out!(
+                    "检索索引已与数据库核对：补建 {} 条记录，删除 {} 条",
+                    r.indexed,
+                    r.removed
+                );
+            }
+        });
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .map_err(|e| anyhow::anyhow!("无法监听 {bind}：{e}"))?;
