@@ -18,7 +18,9 @@ use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RegexPhraseQuery, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
@@ -197,6 +199,33 @@ fn substring_q(f: &Fields, text: &str) -> Option<Box<dyn Query>> {
         return None;
     }
     let base = toks[0].position;
+    // A one-character run at either end of the query (金 in 金；情节, cut from
+    // 罚金；情节) is a single-character token, which the index has only for a
+    // character standing alone: in the clause it is the end (or the start) of a
+    // bigram. Such an end matches any term ending (starting) with that character.
+    let n = toks.len();
+    let single =
+        |t: &tantivy::tokenizer::Token| text[t.offset_from..t.offset_to].chars().count() == 1;
+    let (lead, trail) = (n > 1 && single(&toks[0]), n > 1 && single(&toks[n - 1]));
+    if lead || trail {
+        let terms: Vec<(usize, String)> = toks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let lit = regex::escape(&t.text);
+                let pattern = match i {
+                    0 if lead => format!(".?{lit}"),
+                    i if i == n - 1 && trail => format!("{lit}.?"),
+                    _ => lit,
+                };
+                (t.position - base, pattern)
+            })
+            .collect();
+        let mut q = RegexPhraseQuery::new_with_offset(f.text_bi, terms);
+        // Terms ending with one common character: a few thousand at most.
+        q.set_max_expansions(1 << 16);
+        return Some(Box::new(q));
+    }
     let terms: Vec<(usize, Term)> = toks
         .iter()
         .map(|t| (t.position - base, Term::from_field_text(f.text_bi, &t.text)))

@@ -184,6 +184,16 @@ impl Tokenizer for LiteralFinder {
                 .map(|(at, c)| (at, at + c.len_utf8(), "")),
         );
         found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        // Ends must never go backwards: tantivy's snippet fragment ends where its
+        // last token ends, so a character token inside a literal at the end of the
+        // text would cut the fragment short of the highlight (and `to_html` would
+        // slice out of bounds). What lies inside an earlier match is dropped.
+        let mut end = 0;
+        found.retain(|&(_, to, _)| {
+            let keep = to >= end;
+            end = end.max(to);
+            keep
+        });
         let tokens = found
             .into_iter()
             .enumerate()
@@ -241,5 +251,23 @@ mod tests {
             .filter(|t| t.chars().count() > 1)
             .collect();
         assert_eq!(toks, ["协议出让", "出让", "出让"]);
+    }
+
+    #[test]
+    fn a_literal_at_the_end_of_the_text_is_highlighted_without_panicking() {
+        use tantivy::schema::Field;
+        use tantivy::snippet::SnippetGenerator;
+        use tantivy::tokenizer::TextAnalyzer;
+        let literals = vec!["工商登记".to_string(), "工商".to_string()];
+        let terms = literals.iter().map(|l| (l.clone(), 1.0)).collect();
+        let g = SnippetGenerator::new(
+            terms,
+            TextAnalyzer::from(LiteralFinder::new(literals)),
+            Field::from_field_id(0),
+            160,
+        );
+        let text = "如蒙同意，集团将与恒丰置业签订合资协议，并于2026年一季度完成合资公司工商登记";
+        let html = g.snippet(text).to_html();
+        assert!(html.ends_with("<b>工商登记</b>"), "{html}");
     }
 }
