@@ -27,7 +27,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
 
 use super::schema::{Fields, HitKind, date_num};
-use super::tokenize::{LiteralFinder, bigrams};
+use super::tokenize::{BigramTokenizer, ForSnippets, JiebaTokenizer, LiteralFinder, bigrams};
 use super::{Result, SearchError, SearchIndex};
 use crate::segment::segmenter;
 
@@ -395,16 +395,38 @@ impl Snippets {
             f.text,
             SNIPPET_CHARS,
         );
-        let make = |field| -> Result<SnippetGenerator> {
-            let mut g = SnippetGenerator::create(searcher, query, field)?;
-            g.set_max_num_chars(SNIPPET_CHARS);
-            Ok(g)
+        // What `SnippetGenerator::create` does, with the field's analyser made safe
+        // for snippets (see `tokenize::monotone`).
+        let make = |field: Field, analyzer: TextAnalyzer| -> Result<SnippetGenerator> {
+            let mut terms: Vec<Term> = Vec::new();
+            query.query_terms(&mut |term, _| {
+                if term.field() == field {
+                    terms.push(term.clone());
+                }
+            });
+            let mut weights = std::collections::BTreeMap::new();
+            for term in terms {
+                let Some(text) = term.value().as_str().map(str::to_string) else {
+                    continue;
+                };
+                let df = searcher.doc_freq(&term)?;
+                if df > 0 {
+                    weights.insert(text, 1.0 / (1.0 + df as Score));
+                }
+            }
+            Ok(SnippetGenerator::new(
+                weights,
+                analyzer,
+                field,
+                SNIPPET_CHARS,
+            ))
         };
+        let jieba = || TextAnalyzer::from(ForSnippets(JiebaTokenizer));
         Ok(Snippets {
             literal,
-            text: make(f.text)?,
-            bigram: make(f.text_bi)?,
-            note: make(f.note)?,
+            text: make(f.text, jieba())?,
+            bigram: make(f.text_bi, TextAnalyzer::from(ForSnippets(BigramTokenizer)))?,
+            note: make(f.note, jieba())?,
         })
     }
 
