@@ -76,6 +76,12 @@ enum Command {
         /// 改测会议材料包：N 个文件打成 .zip，经工作台的上传流水线存入临时数据库，与同一批文件的 check 对比
         #[arg(long, num_args = 0..=1, default_missing_value = "30", value_name = "N")]
         pack: Option<usize>,
+        /// 改测检索：导入语料（临时数据目录），与同一批条款上的 SQLite FTS5 trigram 对比建索引耗时、查询延迟和检索质量
+        #[arg(long, conflicts_with = "pack")]
+        search: bool,
+        /// 检索基准的已知条目查询数
+        #[arg(long, default_value_t = 200, requires = "search")]
+        queries: usize,
     },
     /// 启动审阅工作台（网页 + JSON API），默认只监听本机
     Serve {
@@ -376,8 +382,11 @@ pub fn main() -> ExitCode {
             rounds,
             rules,
             pack,
+            search,
+            queries,
         } => {
             let result = match pack {
+                _ if search => crate::search::bench::run(corpus.as_deref(), queries, &cfg),
                 Some(n) => {
                     crate::bench::run_pack(corpus.as_deref(), n, rounds, rules.as_deref(), &cfg)
                 }

@@ -22,6 +22,7 @@
 //! nothing committed to the database is lost. An index built with another schema
 //! version is rebuilt from scratch on open.
 
+pub mod bench;
 pub mod import;
 pub mod precedent;
 pub mod query;

@@ -18,14 +18,16 @@ use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RegexPhraseQuery, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
 
 use super::schema::{Fields, HitKind, date_num};
-use super::tokenize::{LiteralFinder, bigrams};
+use super::tokenize::{BigramTokenizer, ForSnippets, JiebaTokenizer, LiteralFinder, bigrams};
 use super::{Result, SearchError, SearchIndex};
 use crate::segment::segmenter;
 
@@ -197,6 +199,33 @@ fn substring_q(f: &Fields, text: &str) -> Option<Box<dyn Query>> {
         return None;
     }
     let base = toks[0].position;
+    // A one-character run at either end of the query (金 in 金；情节, cut from
+    // 罚金；情节) is a single-character token, which the index has only for a
+    // character standing alone: in the clause it is the end (or the start) of a
+    // bigram. Such an end matches any term ending (starting) with that character.
+    let n = toks.len();
+    let single =
+        |t: &tantivy::tokenizer::Token| text[t.offset_from..t.offset_to].chars().count() == 1;
+    let (lead, trail) = (n > 1 && single(&toks[0]), n > 1 && single(&toks[n - 1]));
+    if lead || trail {
+        let terms: Vec<(usize, String)> = toks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let lit = regex::escape(&t.text);
+                let pattern = match i {
+                    0 if lead => format!(".?{lit}"),
+                    i if i == n - 1 && trail => format!("{lit}.?"),
+                    _ => lit,
+                };
+                (t.position - base, pattern)
+            })
+            .collect();
+        let mut q = RegexPhraseQuery::new_with_offset(f.text_bi, terms);
+        // Terms ending with one common character: a few thousand at most.
+        q.set_max_expansions(1 << 16);
+        return Some(Box::new(q));
+    }
     let terms: Vec<(usize, Term)> = toks
         .iter()
         .map(|t| (t.position - base, Term::from_field_text(f.text_bi, &t.text)))
@@ -366,16 +395,38 @@ impl Snippets {
             f.text,
             SNIPPET_CHARS,
         );
-        let make = |field| -> Result<SnippetGenerator> {
-            let mut g = SnippetGenerator::create(searcher, query, field)?;
-            g.set_max_num_chars(SNIPPET_CHARS);
-            Ok(g)
+        // What `SnippetGenerator::create` does, with the field's analyser made safe
+        // for snippets (see `tokenize::monotone`).
+        let make = |field: Field, analyzer: TextAnalyzer| -> Result<SnippetGenerator> {
+            let mut terms: Vec<Term> = Vec::new();
+            query.query_terms(&mut |term, _| {
+                if term.field() == field {
+                    terms.push(term.clone());
+                }
+            });
+            let mut weights = std::collections::BTreeMap::new();
+            for term in terms {
+                let Some(text) = term.value().as_str().map(str::to_string) else {
+                    continue;
+                };
+                let df = searcher.doc_freq(&term)?;
+                if df > 0 {
+                    weights.insert(text, 1.0 / (1.0 + df as Score));
+                }
+            }
+            Ok(SnippetGenerator::new(
+                weights,
+                analyzer,
+                field,
+                SNIPPET_CHARS,
+            ))
         };
+        let jieba = || TextAnalyzer::from(ForSnippets(JiebaTokenizer));
         Ok(Snippets {
             literal,
-            text: make(f.text)?,
-            bigram: make(f.text_bi)?,
-            note: make(f.note)?,
+            text: make(f.text, jieba())?,
+            bigram: make(f.text_bi, TextAnalyzer::from(ForSnippets(BigramTokenizer)))?,
+            note: make(f.note, jieba())?,
         })
     }
 

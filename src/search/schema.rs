@@ -288,7 +288,7 @@ pub fn date_num(date: &str) -> i64 {
 /// `(start_char, clause_path, text)` of every non-blank block, from the clauses
 /// JSON the store keeps (character ranges into `text`). A text without blocks is
 /// one block.
-fn blocks<'t>(text: &'t str, clauses_json: &str) -> Vec<(usize, String, &'t str)> {
+pub(crate) fn blocks<'t>(text: &'t str, clauses_json: &str) -> Vec<(usize, String, &'t str)> {
     let clauses: Vec<(usize, usize, String)> =
         serde_json::from_str(clauses_json).unwrap_or_default();
     if clauses.is_empty() {

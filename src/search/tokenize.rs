@@ -183,19 +183,65 @@ impl Tokenizer for LiteralFinder {
                 .filter(|(_, c)| is_word_char(*c))
                 .map(|(at, c)| (at, at + c.len_utf8(), "")),
         );
-        found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
         let tokens = found
             .into_iter()
-            .enumerate()
-            .map(|(position, (from, to, lit))| Token {
+            .map(|(from, to, lit)| Token {
                 offset_from: from,
                 offset_to: to,
-                position,
+                position: 0,
                 text: lit.to_string(),
                 position_length: 1,
             })
             .collect();
-        VecTokenStream { tokens, index: 0 }
+        VecTokenStream {
+            tokens: monotone(tokens),
+            index: 0,
+        }
+    }
+}
+
+/// Orders tokens by start (longest first) and drops those that end before an
+/// earlier one: what tantivy's snippet generator needs. It starts a fragment at a
+/// token's start and ends it at the last token's end, so a token starting before
+/// the fragment (search mode's 国有企业 after 企业) underflows and one ending
+/// early (a character inside a literal at the end of the text) cuts the fragment
+/// short of its highlight; both panic. What is dropped lies inside a kept token.
+pub fn monotone(mut tokens: Vec<Token>) -> Vec<Token> {
+    tokens.sort_by(|a, b| {
+        a.offset_from
+            .cmp(&b.offset_from)
+            .then(b.offset_to.cmp(&a.offset_to))
+    });
+    let mut end = 0;
+    tokens.retain(|t| {
+        let keep = t.offset_to >= end;
+        end = end.max(t.offset_to);
+        keep
+    });
+    for (position, t) in tokens.iter_mut().enumerate() {
+        t.position = position;
+    }
+    tokens
+}
+
+/// A tokenizer's tokens made safe for snippets (see [`monotone`]); never used
+/// for indexing, where search mode's overlapping words are the point.
+#[derive(Clone)]
+pub struct ForSnippets<T>(pub T);
+
+impl<T: Tokenizer> Tokenizer for ForSnippets<T> {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let mut inner = self.0.token_stream(text);
+        let mut tokens = Vec::new();
+        while inner.advance() {
+            tokens.push(inner.token().clone());
+        }
+        VecTokenStream {
+            tokens: monotone(tokens),
+            index: 0,
+        }
     }
 }
 
@@ -241,5 +287,42 @@ mod tests {
             .filter(|t| t.chars().count() > 1)
             .collect();
         assert_eq!(toks, ["协议出让", "出让", "出让"]);
+    }
+
+    #[test]
+    fn a_literal_at_the_end_of_the_text_is_highlighted_without_panicking() {
+        use tantivy::schema::Field;
+        use tantivy::snippet::SnippetGenerator;
+        use tantivy::tokenizer::TextAnalyzer;
+        let literals = vec!["工商登记".to_string(), "工商".to_string()];
+        let terms = literals.iter().map(|l| (l.clone(), 1.0)).collect();
+        let g = SnippetGenerator::new(
+            terms,
+            TextAnalyzer::from(LiteralFinder::new(literals)),
+            Field::from_field_id(0),
+            160,
+        );
+        let text = "如蒙同意，集团将与恒丰置业签订合资协议，并于2026年一季度完成合资公司工商登记";
+        let html = g.snippet(text).to_html();
+        assert!(html.ends_with("<b>工商登记</b>"), "{html}");
+    }
+
+    #[test]
+    fn search_mode_words_make_safe_snippets_when_a_fragment_starts_inside_a_word() {
+        use tantivy::schema::Field;
+        use tantivy::snippet::SnippetGenerator;
+        use tantivy::tokenizer::TextAnalyzer;
+        // 9 bytes: the fragment boundary falls between 国有 and 企业, and search
+        // mode emits the whole word (starting at 0) after 企业 (starting at 6).
+        let g = SnippetGenerator::new(
+            [("国有企业领导人员".to_string(), 1.0)]
+                .into_iter()
+                .collect(),
+            TextAnalyzer::from(ForSnippets(JiebaTokenizer)),
+            Field::from_field_id(0),
+            9,
+        );
+        let html = g.snippet("国有企业领导人员").to_html();
+        assert_eq!(html, "<b>国有企业领导人员</b>");
     }
 }

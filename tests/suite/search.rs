@@ -217,6 +217,9 @@ async fn two_character_words_phrases_and_fragments_cut_mid_word_are_found() {
         "市场化供水",
         "施工，不再进行公开招",
         "屋面渗",
+        // Cut so that one character stands alone beside the comma.
+        "工，不再进行公开招",
+        "施工，不",
     ] {
         let text_exists = std::fs::read_dir(archive_dir().join("2024"))
             .expect("dir")
@@ -225,6 +228,20 @@ async fn two_character_words_phrases_and_fragments_cut_mid_word_are_found() {
             .any(|t| t.contains(cut));
         let r = search(&index, &format!("\"{cut}\""));
         assert_eq!(r.total > 0, text_exists, "{cut}: {:?}", paths(&r));
+    }
+    // …and a lone end character still has to be there: 施工，不 is not 施工，再.
+    let r = search(&index, "\"施工，再\"");
+    assert_eq!(r.total, 0, "{:?}", paths(&r));
+    // The same cuts typed without quotes, as a reviewer pastes them.
+    for cut in ["工，不再进行公开招", "施工，不"] {
+        let r = search(&index, cut);
+        assert!(
+            r.hits
+                .iter()
+                .any(|h| h.path == "2024/办公楼维修改造工程的请示.txt"),
+            "{cut}: {:?}",
+            paths(&r)
+        );
     }
     let r = search(&index, "选拔任");
     assert!(
