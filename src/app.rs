@@ -8,6 +8,13 @@
 //! `spawn_blocking`, writes each original to disk before committing the rows that
 //! refer to it, and treats every file on its own: one unreadable file is reported
 //! with its Chinese error and the rest are stored.
+//!
+//! The search index lives here too: every function that commits rows the index
+//! covers (uploads, revisions) queues them for indexing right after the commit, and
+//! so do the web handlers that change a point. Indexing never fails a request: the
+//! database is the source of truth, and a row that missed the index (an error, or
+//! the process killed in between) is repaired by the reconciliation `serve` starts
+//! in the background ([`App::start_reconcile`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,7 +27,8 @@ use crate::analyze::revision::{self, EarlierPoint, Summary};
 use crate::config::Config;
 use crate::ingest::{self, pack};
 use crate::rules::RuleSet;
-use crate::store::inquiries::{self, EarlierDecision, RevisionCounts, RevisionPlan};
+use crate::search::{Key, ReconcileReport, SearchError, SearchIndex};
+use crate::store::inquiries::{self, EarlierDecision, Outcome, RevisionCounts, RevisionPlan};
 use crate::store::items::{self, DocumentRow, NewDocument, Target};
 use crate::store::meetings::{self, MeetingKind, NewMeeting};
 use crate::store::users::{self, Role};
@@ -61,6 +69,8 @@ pub enum AppError {
     Template(#[from] minijinja::Error),
     #[error("后台任务失败：{0}")]
     Join(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
     #[error("演示材料目录 {0} 不存在或没有可读的草案")]
     Demo(PathBuf),
     /// An upload the pipeline cannot take (unreadable file, wrong target); the
@@ -75,6 +85,8 @@ pub struct App {
     pub rules: Arc<RuleSet>,
     pub templates: Environment<'static>,
     pub settings: Settings,
+    /// The search index of `<data_dir>/index/`, with its writer thread.
+    pub index: Arc<SearchIndex>,
 }
 
 impl std::fmt::Debug for App {
@@ -88,7 +100,9 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    /// Opens the store (running migrations) and builds the templates.
+    /// Opens the store (running migrations) and the search index (taking its
+    /// writer lock, so one data directory has one running `App`), and builds the
+    /// templates. The index is not reconciled here: see [`App::start_reconcile`].
     pub async fn build(
         config: Config,
         data_dir: &Path,
@@ -96,13 +110,81 @@ impl App {
         settings: Settings,
     ) -> Result<Arc<App>, AppError> {
         let store = Store::open(data_dir).await?;
+        let dir = data_dir.to_path_buf();
+        let index = tokio::task::spawn_blocking(move || SearchIndex::open(&dir)).await??;
         Ok(Arc::new(App {
             config,
             store,
             rules: rules.into(),
             templates: templates()?,
             settings,
+            index: Arc::new(index),
         }))
+    }
+
+    /// Brings the search index in line with the database in a background task, so
+    /// the server answers at once; what was repaired is logged (by the index).
+    /// The handle yields the report, or `None` after an error (logged too).
+    pub fn start_reconcile(self: &Arc<Self>) -> tokio::task::JoinHandle<Option<ReconcileReport>> {
+        let app = Arc::clone(self);
+        tokio::spawn(async move {
+            match app.index.reconcile(&app.store).await {
+                Ok(report) => {
+                    if report.indexed + report.removed == 0 {
+                        tracing::info!("检索索引与数据库一致");
+                    }
+                    Some(report)
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "检索索引核对失败；下次启动时再核对");
+                    None
+                }
+            }
+        })
+    }
+
+    /// Queues rows that were just committed for indexing. An error is logged, not
+    /// returned: the commit stands, and the next start's reconciliation indexes
+    /// what was missed.
+    pub async fn index_keys(&self, keys: &[Key]) {
+        if let Err(e) = self.index.index_keys(&self.store, keys).await {
+            tracing::error!(error = %e, ?keys, "索引更新失败，将在下次启动核对时补建");
+        }
+    }
+
+    /// Queues an inquiry point after it changed.
+    pub async fn index_inquiry(&self, inquiry_id: i64) {
+        self.index_keys(&[Key::Inquiry(inquiry_id)]).await;
+    }
+
+    /// Queues a stored document and the points raised on it.
+    pub async fn index_document(&self, document_id: i64) {
+        let mut keys = vec![Key::Document(document_id)];
+        match inquiries::current_for_document(&self.store, document_id).await {
+            Ok(points) => keys.extend(points.iter().map(|q| Key::Inquiry(q.id))),
+            Err(e) => tracing::error!(error = %e, document_id, "读取问询要点失败，未索引"),
+        }
+        self.index_keys(&keys).await;
+    }
+
+    /// Queues every document and point of an item (after a revision, which adds a
+    /// version and changes the revision status of earlier points).
+    pub async fn index_item(&self, item_id: i64) {
+        let docs = items::documents(&self.store, item_id).await;
+        let points = inquiries::list_for_item(&self.store, item_id).await;
+        match (docs, points) {
+            (Ok(docs), Ok(points)) => {
+                let keys: Vec<Key> = docs
+                    .iter()
+                    .map(|d| Key::Document(d.id))
+                    .chain(points.iter().map(|q| Key::Inquiry(q.id)))
+                    .collect();
+                self.index_keys(&keys).await;
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(error = %e, item_id, "读取议题失败，未索引");
+            }
+        }
     }
 
     /// On first start (no users at all) creates `admin` with a one-time password,
@@ -149,6 +231,8 @@ pub fn templates() -> Result<Environment<'static>, minijinja::Error> {
         "inquiry_list.html",
         "stats.html",
         "changes.html",
+        "search.html",
+        "archive.html",
     );
     env.add_filter("datetime", |t: i64| format_time(t));
     env.add_filter("severity_label", |s: &str| {
@@ -410,6 +494,7 @@ pub async fn upload(
         let doc = a.document(&file_name, &app.rules.version);
         match items::add_document(&app.store, actor, &target, &doc).await {
             Ok((item, document_id)) => {
+                app.index_document(document_id).await;
                 if matches!(&dest, Destination::Meeting { title: Some(_), .. }) {
                     shared_item = Some(item.id);
                 }
@@ -520,6 +605,7 @@ pub async fn revise(
     let doc = a.document(&file_name, &app.rules.version);
     let (_, document_id, points) =
         items::add_revision(&app.store, actor, prev.id, &doc, &plan).await?;
+    app.index_item(item_id).await;
     Ok(RevisionOutcome {
         item_id,
         previous_id: prev.id,
@@ -566,9 +652,54 @@ fn plan_revision(prev: &DocumentRow, a: &Analysed, earlier: &[inquiries::Inquiry
     }
 }
 
-/// `--demo`: when the database has no meeting yet, creates a sample meeting from
-/// the fixture drafts in `dir`, so a newcomer sees the whole flow at once.
-/// Returns the meeting id, or `None` when meetings already exist.
+/// The demo's drafts: (file-name prefix, 承办单位). The earlier meeting's items
+/// are the precedent of the current meeting's: each current draft has an earlier
+/// one on the same subject (state-owned enterprise personnel, investment
+/// agreements, rural water supply, housing renovation, allowances for people in
+/// need, industry subsidies).
+const DEMO_EARLIER: [(&str, &str); 6] = [
+    ("a01_", "县国资中心"),
+    ("a04_", "县招商局"),
+    ("a09_", "县水务局"),
+    ("a02_", "县住建局"),
+    ("a08_", "县民政局"),
+    ("b01_", "县工信局"),
+];
+/// The current meeting: one draft on each subject above, plus a clean one (a11,
+/// no points) to show what a draft without findings looks like.
+const DEMO_CURRENT: [(&str, &str); 7] = [
+    ("e08_", "县国资中心"),
+    ("b02_", "县招商局"),
+    ("d05_", "县水务局"),
+    ("b03_", "县住建局"),
+    ("b06_", "县民政局"),
+    ("a03_", "县工信局"),
+    ("a11_", "县国资中心"),
+];
+
+/// Outcomes logged on the earlier meeting's points, in turn, so precedent has
+/// something to say: (outcome, reason).
+const DEMO_OUTCOMES: [(Outcome, &str); 3] = [
+    (
+        Outcome::Adopted,
+        "会上采纳：责成承办单位补充集体研究和公开程序后再提交",
+    ),
+    (
+        Outcome::Rejected,
+        "会议认为已有上级文件依据且程序完备，按原方案执行",
+    ),
+    (
+        Outcome::PartiallyAdopted,
+        "补充了合法性审查意见，金额和期限不作调整",
+    ),
+];
+
+/// `--demo`: when the database has no meeting yet, creates two sample meetings
+/// from a curated set of the fixture drafts in `dir`: an earlier meeting, held,
+/// whose points have outcomes with reasons, and the current one, whose items show
+/// the earlier ones as precedent. The user `demo` (created disabled unless it
+/// exists) records the outcomes.
+/// Returns the current meeting's id, or `None` when meetings already exist.
 pub async fn load_demo(app: &Arc<App>, dir: &Path) -> Result<Option<i64>, AppError> {
     if meetings::count(&app.store).await? > 0 {
         return Ok(None);
@@ -582,45 +713,123 @@ pub async fn load_demo(app: &Arc<App>, dir: &Path) -> Result<Option<i64>, AppErr
         })
         .collect();
     files.sort();
-    let uploads: Vec<Upload> = files
+    if DEMO_CURRENT
         .iter()
-        .filter_map(|p| {
-            Some(Upload {
-                name: p.file_name()?.to_string_lossy().into_owned(),
-                bytes: std::fs::read(p).ok()?,
-            })
-        })
-        .collect();
-    if uploads.is_empty() {
+        .all(|(p, _)| demo_file(&files, p).is_none())
+    {
         return Err(AppError::Demo(dir.to_path_buf()));
     }
-    let actor = Actor {
-        id: None,
-        name: "demo".into(),
+    let demo_user = match users::by_name(&app.store, "demo").await? {
+        Some(u) => u,
+        None => {
+            let hash = {
+                let password = users::one_time_password();
+                tokio::task::spawn_blocking(move || users::hash_password(&password)).await??
+            };
+            let u =
+                users::create(&app.store, &Actor::system(), "demo", Role::Reviewer, &hash).await?;
+            users::set_disabled(&app.store, &Actor::system(), u.id, true).await?;
+            u
+        }
     };
-    let meeting = meetings::create(
-        &app.store,
-        &actor,
-        &NewMeeting {
-            title: "（演示）县政府常务会议".into(),
-            kind: MeetingKind::GovernmentExecutive,
-            session_label: "演示第 1 次".into(),
-            date: "2026-11-20".into(),
-        },
-    )
-    .await?;
-    upload(
+    let actor = demo_user.actor();
+
+    let (earlier, items) = demo_meeting(
         app,
         &actor,
-        Destination::Meeting {
-            meeting_id: meeting.id,
-            title: None,
-            unit: "演示材料".into(),
-        },
-        uploads,
+        &files,
+        "（演示）县政府常务会议（往期）",
+        "演示第 1 次",
+        "2026-06-18",
+        &DEMO_EARLIER,
     )
     .await?;
-    Ok(Some(meeting.id))
+    let mut turn = 0usize;
+    for item in items {
+        let points = inquiries::list_for_item(&app.store, item).await?;
+        for q in points.iter().take(3) {
+            let (outcome, reason) = DEMO_OUTCOMES[turn % DEMO_OUTCOMES.len()];
+            turn += 1;
+            inquiries::log_outcome(
+                &app.store,
+                &actor,
+                q.id,
+                None,
+                outcome,
+                reason,
+                "（演示）会议纪要第 9 号",
+            )
+            .await?;
+            app.index_inquiry(q.id).await;
+        }
+    }
+    meetings::set_status(&app.store, &actor, earlier, meetings::MeetingStatus::Closed).await?;
+    let (current, _) = demo_meeting(
+        app,
+        &actor,
+        &files,
+        "（演示）县政府常务会议",
+        "演示第 2 次",
+        "2026-11-20",
+        &DEMO_CURRENT,
+    )
+    .await?;
+    app.index.flush().await?;
+    Ok(Some(current))
+}
+
+/// The demo draft whose file name starts with `prefix`, read.
+fn demo_file(files: &[PathBuf], prefix: &str) -> Option<Upload> {
+    let p = files.iter().find(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+    })?;
+    Some(Upload {
+        name: p.file_name()?.to_string_lossy().into_owned(),
+        bytes: std::fs::read(p).ok()?,
+    })
+}
+
+/// One meeting of the demo with its drafts, each an item of its unit: the
+/// meeting id and the ids of the items stored.
+async fn demo_meeting(
+    app: &Arc<App>,
+    actor: &Actor,
+    files: &[PathBuf],
+    title: &str,
+    session_label: &str,
+    date: &str,
+    drafts: &[(&str, &str)],
+) -> Result<(i64, Vec<i64>), AppError> {
+    let meeting = meetings::create(
+        &app.store,
+        actor,
+        &NewMeeting {
+            title: title.into(),
+            kind: MeetingKind::GovernmentExecutive,
+            session_label: session_label.into(),
+            date: date.into(),
+        },
+    )
+    .await?;
+    let mut items = Vec::new();
+    for (prefix, unit) in drafts {
+        let Some(draft) = demo_file(files, prefix) else {
+            continue;
+        };
+        let dest = Destination::Meeting {
+            meeting_id: meeting.id,
+            title: None,
+            unit: (*unit).into(),
+        };
+        let stored = upload(app, actor, dest, vec![draft]).await?;
+        items.extend(
+            stored
+                .into_iter()
+                .filter_map(|o| o.stored.map(|s| s.item_id)),
+        );
+    }
+    Ok((meeting.id, items))
 }
 
 /// The directory `--demo` reads: the fixture drafts of the source tree.

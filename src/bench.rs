@@ -90,7 +90,7 @@ fn multiplied_rules(src: &Path, times: usize) -> Result<tempdir::Dir, String> {
 }
 
 /// A throw-away directory removed on drop (keeps `tempfile` a dev-dependency).
-mod tempdir {
+pub(crate) mod tempdir {
     use std::path::{Path, PathBuf};
 
     pub struct Dir(PathBuf);

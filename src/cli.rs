@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::report::{self, Format};
 use crate::rules::RuleSet;
 use crate::rules::examples;
+use crate::store::Store;
 use crate::store::users::Role;
 
 /// `println!` that ends the process quietly when stdout is closed (`wenxun check … | head`)
@@ -75,6 +76,12 @@ enum Command {
         /// 改测会议材料包：N 个文件打成 .zip，经工作台的上传流水线存入临时数据库，与同一批文件的 check 对比
         #[arg(long, num_args = 0..=1, default_missing_value = "30", value_name = "N")]
         pack: Option<usize>,
+        /// 改测检索：导入语料（临时数据目录），与同一批条款上的 SQLite FTS5 trigram 对比建索引耗时、查询延迟和检索质量
+        #[arg(long, conflicts_with = "pack")]
+        search: bool,
+        /// 检索基准的已知条目查询数
+        #[arg(long, default_value_t = 200, requires = "search")]
+        queries: usize,
     },
     /// 启动审阅工作台（网页 + JSON API），默认只监听本机
     Serve {
@@ -92,6 +99,61 @@ enum Command {
         secure_cookie: bool,
         #[arg(long)]
         rules: Option<PathBuf>,
+    },
+    /// 批量导入历年会议材料（文件夹，含子目录）供检索；可中断后重跑，不会重复导入
+    Import {
+        /// 材料文件夹（.docx / .pdf / .txt / .md）
+        dir: PathBuf,
+        /// 数据目录（与 serve 相同）
+        #[arg(long, alias = "data", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// 检索草案条款、问询要点和导入的历年材料
+    Search {
+        /// 检索词：空格分隔的词须同时出现；"引号内" 为精确短语
+        query: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+        /// 返回条数
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// 跳过前 N 条（翻页）
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// 排序：relevance（相关度）或 date（会议日期，新的在前）
+        #[arg(long, value_enum, default_value = "relevance")]
+        sort: SortArg,
+        /// 只看某类结果：clause（议题草案条款）、inquiry（问询要点）、archive（导入材料）
+        #[arg(long, value_enum)]
+        kind: Vec<KindArg>,
+        /// 会议日期起（YYYY-MM-DD，含）
+        #[arg(long)]
+        from: Option<String>,
+        /// 会议日期止（YYYY-MM-DD，含）
+        #[arg(long)]
+        to: Option<String>,
+        /// 会议类型：standing_committee、government_executive、party_group、other
+        #[arg(long)]
+        meeting_kind: Option<String>,
+        /// “三重一大”类型，如 major_project
+        #[arg(long)]
+        decision_type: Option<String>,
+        /// 风险类型，如 procurement.bidding_evasion
+        #[arg(long)]
+        risk_kind: Option<String>,
+        /// 问询要点状态或处理结果：open、dropped、adopted、rejected…
+        #[arg(long)]
+        outcome: Option<String>,
+        /// 承办单位（完全一致）
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long, alias = "data", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// 按数据库重建检索索引
+    Reindex {
+        #[arg(long, alias = "data", default_value = "./data")]
+        data_dir: PathBuf,
     },
     /// 用户管理：新增、生成 API 令牌、列表、停用
     User {
@@ -167,6 +229,19 @@ enum RulesCommand {
         #[arg(long)]
         rules: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SortArg {
+    Relevance,
+    Date,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum KindArg {
+    Clause,
+    Inquiry,
+    Archive,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -254,14 +329,64 @@ pub fn main() -> ExitCode {
             rules,
         } => serve(&bind, &data_dir, demo, secure_cookie, rules.as_deref(), cfg),
         Command::User { data_dir, command } => user(&data_dir, command),
+        Command::Import { dir, data_dir } => import(&dir, &data_dir, &cfg),
+        Command::Reindex { data_dir } => reindex(&data_dir),
+        Command::Search {
+            query,
+            format,
+            limit,
+            offset,
+            sort,
+            kind,
+            from,
+            to,
+            meeting_kind,
+            decision_type,
+            risk_kind,
+            outcome,
+            unit,
+            data_dir,
+        } => {
+            use crate::search::{Filters, HitKind, SearchRequest, Sort};
+            let req = SearchRequest {
+                query,
+                filters: Filters {
+                    kinds: kind
+                        .into_iter()
+                        .map(|k| match k {
+                            KindArg::Clause => HitKind::Clause,
+                            KindArg::Inquiry => HitKind::Inquiry,
+                            KindArg::Archive => HitKind::Archive,
+                        })
+                        .collect(),
+                    date_from: from,
+                    date_to: to,
+                    meeting_kind,
+                    decision_type,
+                    risk_kind,
+                    outcome,
+                    unit,
+                },
+                sort: match sort {
+                    SortArg::Relevance => Sort::Relevance,
+                    SortArg::Date => Sort::Date,
+                },
+                offset,
+                limit,
+            };
+            search(&req, format, &data_dir)
+        }
         Command::Bench {
             corpus,
             max_files,
             rounds,
             rules,
             pack,
+            search,
+            queries,
         } => {
             let result = match pack {
+                _ if search => crate::search::bench::run(corpus.as_deref(), queries, &cfg),
                 Some(n) => {
                     crate::bench::run_pack(corpus.as_deref(), n, rounds, rules.as_deref(), &cfg)
                 }
@@ -509,6 +634,21 @@ fn serve(
                 None => out!("已有会议，未再载入演示会议"),
             }
         }
+        // Rows committed while no server ran (or while one was killed) are indexed
+        // in the background; searches answer from the index meanwhile. A repair is
+        // worth a line on the console (the log shows warnings only by default).
+        let check = app.start_reconcile();
+        tokio::spawn(async move {
+            if let Ok(Some(r)) = check.await
+                && r.indexed + r.removed > 0
+            {
+                out!(
+                    "检索索引已与数据库核对：补建 {} 条记录，删除 {} 条",
+                    r.indexed,
+                    r.removed
+                );
+            }
+        });
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .map_err(|e| anyhow::anyhow!("无法监听 {bind}：{e}"))?;
@@ -536,7 +676,7 @@ fn cli_actor() -> crate::store::Actor {
 }
 
 fn user(data_dir: &Path, command: UserCommand) -> ExitCode {
-    use crate::store::{Store, random_hex, sha256_hex, users};
+    use crate::store::{random_hex, sha256_hex, users};
     block_on(async {
         let store = Store::open(data_dir).await?;
         let actor = cli_actor();
@@ -592,4 +732,158 @@ fn user(data_dir: &Path, command: UserCommand) -> ExitCode {
         }
         Ok(())
     })
+}
+
+/// Opens the store and the index (with its writer) and reconciles them.
+async fn open_index(data_dir: &Path) -> anyhow::Result<(Store, crate::search::SearchIndex)> {
+    let store = Store::open(data_dir).await?;
+    let dir = data_dir.to_path_buf();
+    let index =
+        tokio::task::spawn_blocking(move || crate::search::SearchIndex::open(&dir)).await??;
+    index.reconcile(&store).await?;
+    Ok((store, index))
+}
+
+fn import(dir: &Path, data_dir: &Path, cfg: &Config) -> ExitCode {
+    if !dir.is_dir() {
+        eprintln!("不是文件夹：{}", dir.display());
+        return ExitCode::from(2);
+    }
+    let mut failed = false;
+    let code = block_on(async {
+        let (store, index) = open_index(data_dir).await?;
+        let started = std::time::Instant::now();
+        let tty = std::io::stderr().is_terminal();
+        let mut progress = |done: usize, total: usize| {
+            if tty {
+                eprint!("\r导入 {done}/{total}");
+            } else if done.is_multiple_of(100) || done == total {
+                eprintln!("导入 {done}/{total}");
+            }
+        };
+        let report =
+            crate::search::import::import_dir(&store, &index, dir, &cfg.limits, &mut progress)
+                .await?;
+        if tty {
+            eprintln!();
+        }
+        let secs = started.elapsed().as_secs_f64().max(1e-3);
+        out!(
+            "共 {} 个文件：新导入 {}，已导入过 {}，无法读取 {}；用时 {:.1} 秒（{:.1} 文件/秒，{:.2} MB/秒）",
+            report.files,
+            report.imported,
+            report.already,
+            report.failed.len(),
+            secs,
+            report.imported as f64 / secs,
+            report.bytes as f64 / 1e6 / secs
+        );
+        if !report.failed.is_empty() {
+            eprintln!("以下文件无法读取，已跳过：");
+            for (path, reason) in &report.failed {
+                eprintln!("  {path}：{reason}");
+            }
+            failed = true;
+        }
+        Ok(())
+    });
+    if failed && code == ExitCode::SUCCESS {
+        ExitCode::FAILURE
+    } else {
+        code
+    }
+}
+
+fn reindex(data_dir: &Path) -> ExitCode {
+    block_on(async {
+        let store = Store::open(data_dir).await?;
+        let dir = data_dir.to_path_buf();
+        let index =
+            tokio::task::spawn_blocking(move || crate::search::SearchIndex::open(&dir)).await??;
+        let report = index.rebuild(&store).await?;
+        out!(
+            "检索索引已重建：{} 条记录，{} 个索引文档",
+            report.indexed,
+            index.num_docs()
+        );
+        Ok(())
+    })
+}
+
+fn search(req: &crate::search::SearchRequest, format: ListFormat, data_dir: &Path) -> ExitCode {
+    use crate::search::{SearchError, SearchIndex};
+    block_on(async {
+        // With the writer free, bring the index up to date first; while `serve`
+        // holds it, read what is there (serve reconciles on its own).
+        let index = match open_index(data_dir).await {
+            Ok((_, index)) => index,
+            Err(e) if matches!(e.downcast_ref::<SearchError>(), Some(SearchError::Locked)) => {
+                SearchIndex::open_read_only(data_dir)?
+            }
+            Err(e) => return Err(e),
+        };
+        let results = index.search(req)?;
+        match format {
+            ListFormat::Json => out!("{}", serde_json::to_string_pretty(&results)?),
+            ListFormat::Text => {
+                let tty = std::io::stdout().is_terminal();
+                out!("共 {} 条结果（{:.1} 毫秒）", results.total, results.took_ms);
+                for (i, h) in results.hits.iter().enumerate() {
+                    let place = [h.path.as_str(), h.clause.as_str()]
+                        .into_iter()
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    out!(
+                        "{}. [{}] {} — {}  {}（{:.2}）",
+                        results.offset + i + 1,
+                        hit_kind_label(h.kind),
+                        h.title,
+                        place,
+                        h.date,
+                        h.score
+                    );
+                    out!("   {}", snippet_for_terminal(&h.snippet, tty));
+                    if !h.outcome.is_empty() {
+                        out!(
+                            "   状态：{}{}",
+                            crate::store::inquiries::status_label(&h.outcome),
+                            if h.reason.is_empty() {
+                                String::new()
+                            } else {
+                                format!("；理由：{}", h.reason)
+                            }
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+fn hit_kind_label(kind: crate::search::HitKind) -> &'static str {
+    match kind {
+        crate::search::HitKind::Clause => "草案",
+        crate::search::HitKind::Inquiry => "问询",
+        crate::search::HitKind::Archive => "材料",
+    }
+}
+
+/// The snippet's `<b>` highlights as terminal bold (or 【】 when piped), entities
+/// decoded.
+fn snippet_for_terminal(html: &str, tty: bool) -> String {
+    let (on, off) = if tty {
+        ("\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("【", "】")
+    };
+    html.replace("<b>", on)
+        .replace("</b>", off)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }

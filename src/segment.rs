@@ -84,6 +84,17 @@ impl Segmenter {
         out
     }
 
+    /// Search-mode tokens (long words and their overlapping sub-words, e.g. 国有企业
+    /// → 国有, 企业, 国有企业), with byte spans: what the search index stores.
+    pub fn search_tokens<'a>(&self, text: &'a str) -> Vec<jieba_rs::Token<'a>> {
+        self.jieba.cut_for_search(text, true)
+    }
+
+    /// Default-mode tokens with byte spans, borrowing the text (query parsing).
+    pub fn word_tokens<'a>(&self, text: &'a str) -> Vec<jieba_rs::Token<'a>> {
+        self.jieba.cut(text, true)
+    }
+
     /// Search-mode words (overlapping sub-words of long words), for indexing.
     pub fn search_words<'a>(&self, text: &'a str) -> Vec<&'a str> {
         self.jieba

@@ -267,6 +267,15 @@ pub async fn get(store: &Store, id: i64) -> Result<Item> {
         .ok_or(StoreError::NotFound("议题"))
 }
 
+/// Every 承办单位 named on an item, for the search page's filter.
+pub async fn units(store: &Store) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT DISTINCT unit FROM items WHERE unit <> '' ORDER BY unit")
+            .fetch_all(&store.pool)
+            .await?;
+    Ok(rows.into_iter().map(|(u,)| u).collect())
+}
+
 /// The items of a meeting in upload order, with counts and 三重一大 badges. Counts
 /// are of the current versions: superseded documents and the points a revision
 /// checked off are history, not work.

@@ -5,7 +5,9 @@
 //! migrations in `migrations/sqlite/` embedded at build time and run at start. One
 //! module per aggregate: `users` (accounts, tokens, sessions, login throttling),
 //! `meetings`, `items` (议题 and their documents), `inquiries` (points, outcomes,
-//! statistics), `audit` (the hash-chained trail) and `blobs` (the stored originals).
+//! statistics), `audit` (the hash-chained trail), `blobs` (the stored originals),
+//! `archive` (bulk-imported past materials) and `search_feed` (what the search index
+//! reads, with change stamps).
 //!
 //! Queries are runtime `sqlx::query_as` with `FromRow` rows (no compile-time
 //! `query!`: no database is needed to build, and a PostgreSQL backend can follow).
@@ -13,11 +15,13 @@
 //! row, so a change and its audit entry are committed together or not at all, and
 //! the audit chain's "read last hash, append" never races another writer.
 
+pub mod archive;
 pub mod audit;
 pub mod blobs;
 pub mod inquiries;
 pub mod items;
 pub mod meetings;
+pub mod search_feed;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -38,6 +38,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(routes::admin::routes())
         .merge(routes::reports::routes())
         .merge(routes::revisions::routes())
+        .merge(routes::search::routes())
         .merge(routes::assets::routes())
         .nest("/api/v1", routes::api::routes())
         .layer(DefaultBodyLimit::max(limit))

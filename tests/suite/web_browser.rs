@@ -1,8 +1,9 @@
 //! The reviewer's story in a real browser: headless Chromium, driven over the W3C
 //! WebDriver protocol by `chromedriver`, against the server on 127.0.0.1:0 with a
 //! temporary data directory. First login with the one-time password and the forced
-//! change, a meeting, a .docx upload, the highlighted evidence on the item page and
-//! an outcome — all through the pages, the CSP, the cookies and the script.
+//! change, a meeting, a .docx upload, the highlighted evidence on the item page, an
+//! outcome and one search opened at its clause — all through the pages, the CSP,
+//! the cookies and the script.
 //!
 //! The WebDriver client is the handful of JSON-over-HTTP calls this test needs,
 //! spoken over a `TcpStream` like `web_e2e` (a client crate such as `fantoccini`
@@ -419,6 +420,22 @@ async fn a_reviewer_works_through_an_item_in_chromium() {
     let outcomes = inquiries::outcomes(&t.app.store, point_id).await.unwrap();
     assert_eq!(outcomes[0].minutes_ref, "纪要〔2026〕12号");
     assert_eq!(outcomes[0].recorded_by_name, "admin");
+
+    // One search from the top navigation: clause hits only; the first opens the
+    // item with that clause's paragraph marked.
+    s.click("header.top a[href='/search']").await;
+    s.wait_url(|u| u.ends_with("/search")).await;
+    s.type_into("input[name=q]", "任免").await;
+    s.click("select[name=kind] option[value=clause]").await;
+    s.click("form.search-form button[type=submit]").await;
+    s.wait_url(|u| u.contains("q=")).await;
+    let first_mark = s.find("ol.hits .snippet b").await;
+    assert_eq!(s.text(&first_mark).await, "任免");
+    s.click("ol.hits .hit-head a").await;
+    s.wait_url(|u| u.contains("/items/") && u.ends_with("#hit"))
+        .await;
+    let marked = s.find(".para.search-hit").await;
+    assert!(s.text(&marked).await.contains("任免"));
 
     drop(driver);
     server.abort();

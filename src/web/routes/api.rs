@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{FromRequestParts, Multipart, Path, State};
+use axum::extract::{FromRequestParts, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -35,6 +35,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/items/{id}/versions", post(create_version))
         .route("/inquiries/{id}/outcome", post(outcome))
         .route("/stats", get(stats))
+        .route("/search", get(search))
         .fallback(|| async {
             ApiError(WebError::NotFound("没有这个 API 路径".into())).into_response()
         })
@@ -304,6 +305,7 @@ async fn outcome(
         &o.minutes_ref,
     )
     .await?;
+    app.index_inquiry(q.id).await;
     Ok(Json(q.into()))
 }
 
@@ -312,4 +314,23 @@ async fn stats(
     ApiUser(_user): ApiUser,
 ) -> ApiResult<Json<inquiries::Stats>> {
     Ok(Json(inquiries::stats(&app.store).await?))
+}
+
+/// `GET /api/v1/search?q=…` with the search page's parameters (see
+/// [`super::search::parse_request`]; `limit` up to 200): the core's results, each
+/// hit with a `link` to open it in the workbench.
+async fn search(
+    State(app): State<Arc<App>>,
+    ApiUser(_user): ApiUser,
+    Query(params): Query<std::collections::HashMap<String, String>>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let req = super::search::parse_request(&params, &app.rules)?;
+    let results = super::search::run(&app, req).await?;
+    let mut body = serde_json::to_value(&results).map_err(|e| WebError::Internal(e.to_string()))?;
+    if let Some(hits) = body["hits"].as_array_mut() {
+        for (h, hit) in hits.iter_mut().zip(&results.hits) {
+            h["link"] = json!(super::search::link(hit));
+        }
+    }
+    Ok(Json(body))
 }

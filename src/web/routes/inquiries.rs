@@ -1,5 +1,6 @@
 //! One inquiry point: its history page (outcomes, edits and how revised drafts
-//! checked it off, with links along the chain of versions), and the changes a reviewer makes to it —
+//! checked it off, with links along the chain of versions, and the earlier points
+//! of its kind on similar clauses with what became of them), and the changes a reviewer makes to it —
 //! edit text and severity, drop with a reason, log the meeting's outcome. Every
 //! form carries the version the reviewer saw; a stale one is refused with 409 and a
 //! message, never silently applied over a colleague's change.
@@ -57,6 +58,12 @@ async fn show(
         None => None,
     };
     let predecessors = inquiries::predecessors(&app.store, id).await?;
+    // Precedent: points of earlier meetings of this kind on similar clauses.
+    let earlier = if q.kind.is_empty() {
+        Vec::new()
+    } else {
+        super::items::earlier_points(&app, id, &meeting.date, 5).await
+    };
     Ok(page(
         &app,
         "inquiry.html",
@@ -65,7 +72,7 @@ async fn show(
             q => v(&q), basis => v(&basis), item => v(&item), meeting => v(&meeting),
             outcomes => v(&outcomes), history => v(&history),
             document_revision => document.revision, revised_in => revised_in,
-            predecessors => v(&predecessors),
+            predecessors => v(&predecessors), earlier => v(&earlier),
         },
     )?
     .into_response())
@@ -97,6 +104,7 @@ async fn edit(
         &form.severity,
     )
     .await?;
+    app.index_inquiry(id).await;
     Ok(back(q.item_id, id))
 }
 
@@ -115,6 +123,7 @@ async fn drop_point(
     user.require_edit()?;
     let q =
         inquiries::drop_point(&app.store, &user.actor(), id, form.version, &form.reason).await?;
+    app.index_inquiry(id).await;
     Ok(back(q.item_id, id))
 }
 
@@ -146,5 +155,6 @@ async fn outcome(
         &form.minutes_ref,
     )
     .await?;
+    app.index_inquiry(id).await;
     Ok(back(q.item_id, id))
 }

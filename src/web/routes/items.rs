@@ -9,11 +9,21 @@
 //! so a draft containing `<script>` shows as text. Overlapping points split the
 //! text into elementary segments, each marked with all points covering it and the
 //! highest severity among them.
+//!
+//! Two additions come from search: a hit opens this page with `?doc=&at=` and the
+//! paragraph holding that character offset is marked (`#hit`); and precedent,
+//! unasked — the most similar items of earlier meetings with what became of their
+//! points, and under each current point the earlier points of its kind on similar
+//! clauses.
+//! Precedent is a few small index queries; when the index is empty (a first start
+//! still reconciling) or a query fails, the page shows without it.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Multipart, Path, State};
+use std::collections::HashMap;
+
+use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
@@ -21,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use super::read_multipart;
 use crate::app::{self, App, Destination};
+use crate::search::{PrecedentPoint, SimilarItem};
 use crate::store::inquiries::{self, Inquiry, NewManual, Outcome};
 use crate::store::items::{self, DocumentRow};
 use crate::store::{meetings, users};
@@ -178,6 +189,104 @@ struct PointView {
     revised_in_revision: Option<i64>,
     /// Earlier versions' points this one continues.
     predecessors: Vec<i64>,
+    /// Earlier points of the same kind on similar clauses of other items.
+    earlier: Vec<PrecedentPoint>,
+}
+
+/// Similar items shown on an item page.
+const SIMILAR_ITEMS: usize = 4;
+/// Earlier points shown under each point of the item page.
+const EARLIER_PER_POINT: usize = 2;
+/// Points of one item that get their earlier points looked up (the rest: on the
+/// point's own page).
+const POINTS_WITH_PRECEDENT: usize = 30;
+
+/// Candidates asked of the index per precedent wanted: those of the same or a
+/// later meeting are left out afterwards.
+const CANDIDATES_PER_WANTED: usize = 4;
+
+/// Up to `k` points of meetings held before `before` (a meeting date) of the same
+/// kind on clauses similar to point `inquiry_id`'s, with their outcomes. Empty
+/// while the index is empty; an index error is logged and yields nothing.
+pub async fn earlier_points(
+    app: &App,
+    inquiry_id: i64,
+    before: &str,
+    k: usize,
+) -> Vec<PrecedentPoint> {
+    if app.index.num_docs() == 0 {
+        return Vec::new();
+    }
+    match app
+        .index
+        .similar_points(&app.store, inquiry_id, k * CANDIDATES_PER_WANTED)
+        .await
+    {
+        Ok(list) => list
+            .into_iter()
+            .filter(|p| !p.date.is_empty() && p.date.as_str() < before)
+            .take(k)
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, inquiry_id, "往期问询查询失败");
+            Vec::new()
+        }
+    }
+}
+
+/// Precedent for an item of a meeting dated `before`: similar items of earlier
+/// meetings and, per point id, earlier points ("往期" means an earlier meeting
+/// date: an item of the same meeting or a later one is not precedent).
+async fn precedent(
+    app: &App,
+    item_id: i64,
+    before: &str,
+    points: &[Inquiry],
+) -> (Vec<SimilarItem>, HashMap<i64, Vec<PrecedentPoint>>) {
+    let mut earlier = HashMap::new();
+    if app.index.num_docs() == 0 {
+        return (Vec::new(), earlier);
+    }
+    let similar = app
+        .index
+        .similar_items(&app.store, item_id, SIMILAR_ITEMS * CANDIDATES_PER_WANTED)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, item_id, "相似议题查询失败");
+            Vec::new()
+        })
+        .into_iter()
+        .filter(|s| !s.date.is_empty() && s.date.as_str() < before)
+        .take(SIMILAR_ITEMS)
+        .map(|mut s: SimilarItem| {
+            // What the meeting decided is the precedent: those points first.
+            s.inquiries
+                .sort_by_key(|q| matches!(q.status.as_str(), "open" | "dropped"));
+            s
+        })
+        .collect();
+    let wanted = points
+        .iter()
+        .filter(|q| q.status != "dropped" && !inquiries::superseded(&q.revision_status))
+        .filter(|q| !q.kind.is_empty())
+        .take(POINTS_WITH_PRECEDENT);
+    for q in wanted {
+        let list = earlier_points(app, q.id, before, EARLIER_PER_POINT).await;
+        if !list.is_empty() {
+            earlier.insert(q.id, list);
+        }
+    }
+    (similar, earlier)
+}
+
+/// The paragraph a search hit points at: the last paragraph of document `doc`
+/// starting at or before `at`.
+fn hit_paragraph(docs: &[DocView], params: &HashMap<String, String>) -> Option<(i64, usize)> {
+    let num = |k: &str| params.get(k).and_then(|v| v.parse::<usize>().ok());
+    let (doc, at) = (num("doc")? as i64, num("at")?);
+    let d = docs.iter().find(|d| d.id == doc)?;
+    let p = d.paragraphs.iter().rev().find(|p| p.start <= at)?;
+    Some((doc, p.start))
 }
 
 fn doc_view(d: &DocumentRow, points: &[Inquiry]) -> DocView {
@@ -217,12 +326,15 @@ async fn show(
     State(app): State<Arc<App>>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    Query(params): Query<HashMap<String, String>>,
 ) -> WebResult<Response> {
     let item = items::get(&app.store, id).await?;
     let meeting = meetings::get(&app.store, item.meeting_id).await?;
     let docs = items::documents(&app.store, id).await?;
     let points = inquiries::list_for_item(&app.store, id).await?;
     let doc_views: Vec<DocView> = docs.iter().map(|d| doc_view(d, &points)).collect();
+    let hit = hit_paragraph(&doc_views, &params);
+    let (similar, mut earlier) = precedent(&app, id, &meeting.date, &points).await;
     let revision_of = |doc_id: i64| docs.iter().find(|d| d.id == doc_id).map(|d| d.revision);
     let point_views: Vec<PointView> = points
         .iter()
@@ -242,6 +354,7 @@ async fn show(
                 .filter(|p| p.successor_id == Some(q.id))
                 .map(|p| p.id)
                 .collect(),
+            earlier: earlier.remove(&q.id).unwrap_or_default(),
             q: q.clone(),
         })
         .collect();
@@ -287,6 +400,9 @@ async fn show(
             approved_by => approved_by,
             kinds => v(&kinds),
             outcomes => v(&outcomes),
+            similar => v(&similar),
+            hit_doc => hit.map(|h| h.0),
+            hit_start => hit.map(|h| h.1),
         },
     )?
     .into_response())
@@ -378,7 +494,7 @@ async fn add_point(
             .map(|k| k.name.clone())
             .ok_or_else(|| WebError::Unprocessable("未知的风险类型".into()))?
     };
-    inquiries::add_manual(
+    let point = inquiries::add_manual(
         &app.store,
         &user.actor(),
         &NewManual {
@@ -395,6 +511,7 @@ async fn add_point(
         },
     )
     .await?;
+    app.index_inquiry(point.id).await;
     Ok(Redirect::to(&format!("/items/{id}")).into_response())
 }
 

@@ -8,6 +8,7 @@ pub mod items;
 pub mod meetings;
 pub mod reports;
 pub mod revisions;
+pub mod search;
 pub mod session;
 
 use std::collections::HashMap;
