@@ -99,6 +99,9 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("经营班子", Personnel, 2.0),
     ("领导班子", Personnel, 1.5),
     ("董事长", Personnel, 1.0),
+    ("人才引进", Personnel, 3.0),
+    ("引进人才", Personnel, 2.0),
+    ("高层次人才", Personnel, 2.0),
     // 重大项目安排
     ("项目", MajorProject, 1.0),
     ("工程", MajorProject, 1.0),
@@ -119,6 +122,8 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("经营权", MajorProject, 1.5),
     ("开发", MajorProject, 1.0),
     ("运营", MajorProject, 1.0),
+    ("养护", MajorProject, 1.5),
+    ("农村公路", MajorProject, 2.0),
     // 大额资金使用
     ("资金", LargeFund, 1.0),
     ("补助", LargeFund, 1.0),
@@ -141,6 +146,9 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("货款", LargeFund, 1.5),
     ("采购资金", LargeFund, 2.0),
     ("采购", LargeFund, 1.0),
+    ("租金", LargeFund, 1.5),
+    ("招租", LargeFund, 2.0),
+    ("出租", LargeFund, 1.0),
     // 重大事项决策
     ("管理办法", MajorDecision, 3.0),
     ("实施办法", MajorDecision, 3.0),
@@ -168,6 +176,17 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("发行债券", MajorDecision, 2.0),
     ("展期", MajorDecision, 2.0),
     ("借款", MajorDecision, 1.0),
+    // Minutes and agreements record decisions whatever their subject.
+    ("会议纪要", MajorDecision, 3.0),
+    ("会议同意", MajorDecision, 1.5),
+    ("会议决定", MajorDecision, 1.5),
+    ("会议原则同意", MajorDecision, 1.5),
+    ("合作协议", MajorDecision, 3.0),
+    ("投资协议", MajorDecision, 3.0),
+    ("合作开发", MajorDecision, 2.0),
+    ("议题", MajorDecision, 1.0),
+    ("筹备", MajorDecision, 1.5),
+    ("部署", MajorDecision, 1.0),
 ];
 
 /// The cue words as one automaton, and for each distinct word the indices of its

@@ -897,6 +897,16 @@ impl<'a> Prepared<'a> {
         mut trace: Option<&mut Vec<String>>,
         out: &mut Vec<RawFinding>,
     ) {
+        // Most rules' signals do not occur in a given draft: leave before any
+        // prohibition or place checks (unless explaining, which reports the miss).
+        if trace.is_none()
+            && rule
+                .signal
+                .flat()
+                .all(|p| self.occ.of(p, self.text()).is_empty())
+        {
+            return;
+        }
         if !ignore_gating && self.gated_out(rule) {
             if let Some(t) = trace.as_deref_mut() {
                 t.push(format!(
