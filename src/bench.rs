@@ -120,6 +120,22 @@ pub(crate) mod tempdir {
     }
 }
 
+/// The corpus to measure on: the one given, else `../shared/corpus/bulk` when
+/// present, else the fixture drafts.
+pub(crate) fn corpus_or_default(corpus: Option<&Path>) -> PathBuf {
+    match corpus {
+        Some(d) => d.to_path_buf(),
+        None => {
+            let bulk = PathBuf::from("../shared/corpus/bulk");
+            if bulk.is_dir() {
+                bulk
+            } else {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/drafts")
+            }
+        }
+    }
+}
+
 /// The rule pass alone: one scan of all terms, then every rule; the earlier stages
 /// are computed once, outside the timing.
 fn rule_pass(staged: &[(&Document, Staged)], set: &RuleSet) -> usize {
@@ -138,17 +154,7 @@ pub fn run(
     cfg: &Config,
 ) -> Result<String, String> {
     let set = crate::cli::load_rules(rules, cfg)?;
-    let dir = match corpus {
-        Some(d) => d.to_path_buf(),
-        None => {
-            let bulk = PathBuf::from("../shared/corpus/bulk");
-            if bulk.is_dir() {
-                bulk
-            } else {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/drafts")
-            }
-        }
-    };
+    let dir = corpus_or_default(corpus);
     let mut paths = Vec::new();
     collect_files(&dir, &mut paths, max_files);
     let files: Vec<(String, Vec<u8>)> = paths

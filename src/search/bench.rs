@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -446,17 +446,7 @@ pub struct Topical {
 /// Runs the search benchmark on `corpus` (default: `../shared/corpus/bulk`, else
 /// the fixture drafts) with `queries` known items.
 pub fn run(corpus: Option<&Path>, queries: usize, cfg: &Config) -> Result<String, String> {
-    let dir = match corpus {
-        Some(d) => d.to_path_buf(),
-        None => {
-            let bulk = PathBuf::from("../shared/corpus/bulk");
-            if bulk.is_dir() {
-                bulk
-            } else {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/drafts")
-            }
-        }
-    };
+    let dir = crate::bench::corpus_or_default(corpus);
     let report = measure(&dir, queries, cfg)?;
     Ok(report.render())
 }
@@ -943,7 +933,8 @@ mod tests {
     /// code path compiling and sane. No timing is asserted.
     #[test]
     fn the_search_bench_runs_on_the_fixtures() {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/drafts");
+        let dir =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/drafts");
         let r = measure(&dir, 20, &Config::default()).expect("bench");
         assert!(r.clauses > 100, "{} clauses", r.clauses);
         assert!(r.known_items >= 15, "{} known items", r.known_items);

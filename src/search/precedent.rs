@@ -19,7 +19,7 @@ use tantivy::{DocAddress, Score, TantivyDocument, Term};
 
 use super::query::{i64_of, str_of};
 use super::schema::HitKind;
-use super::{Result, SearchIndex};
+use super::{Result, SearchError, SearchIndex};
 use crate::store::inquiries::{self, Inquiry};
 use crate::store::{Store, search_feed};
 
@@ -91,13 +91,20 @@ fn id_term(field: tantivy::schema::Field, id: i64) -> Box<dyn Query> {
 }
 
 impl SearchIndex {
-    fn top(&self, query: &dyn Query, n: usize) -> Result<Vec<(Score, TantivyDocument)>> {
-        let searcher = self.reader.searcher();
-        let hits: Vec<(Score, DocAddress)> =
-            searcher.search(query, &TopDocs::with_limit(n).order_by_score())?;
-        hits.into_iter()
-            .map(|(s, a)| Ok((s, searcher.doc(a)?)))
-            .collect()
+    /// The best `n` documents for `query`, searched on the blocking pool: these
+    /// handlers are async, and a MoreLikeThis query over the whole index is CPU work.
+    async fn top(&self, query: BooleanQuery, n: usize) -> Result<Vec<(Score, TantivyDocument)>> {
+        let reader = self.reader.clone();
+        tokio::task::spawn_blocking(move || {
+            let searcher = reader.searcher();
+            let hits: Vec<(Score, DocAddress)> =
+                searcher.search(&query, &TopDocs::with_limit(n).order_by_score())?;
+            hits.into_iter()
+                .map(|(s, a)| Ok((s, searcher.doc(a)?)))
+                .collect()
+        })
+        .await
+        .map_err(|e| SearchError::Query(format!("检索任务失败：{e}")))?
     }
 
     /// The `k` items most similar to `item_id` (never itself), each with its
@@ -119,7 +126,7 @@ impl SearchIndex {
             (Occur::MustNot, id_term(f.item_id, item_id)),
         ]);
         let mut by_item: HashMap<i64, (Vec<Score>, TantivyDocument)> = HashMap::new();
-        for (score, doc) in self.top(&query, ITEM_CANDIDATES)? {
+        for (score, doc) in self.top(query, ITEM_CANDIDATES).await? {
             let Some(id) = i64_of(&doc, f.item_id) else {
                 continue;
             };
@@ -208,7 +215,8 @@ impl SearchIndex {
             (Occur::MustNot, id_term(f.item_id, q.item_id)),
         ]);
         Ok(self
-            .top(&query, k)?
+            .top(query, k)
+            .await?
             .into_iter()
             .map(|(score, doc)| {
                 let status = str_of(&doc, f.outcome);
