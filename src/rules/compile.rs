@@ -87,50 +87,89 @@ pub struct Matcher {
     /// A character-wise double-array automaton: measured 5x faster than a byte DFA
     /// for overlapping search over Chinese text with thousands of terms.
     pub(crate) ac: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
-    /// Aho-Corasick pattern index → what it stands for.
-    pub(crate) ac_targets: Vec<AcTarget>,
+    /// By automaton pattern: the literal terms it stands for, with their `w:` flag.
+    pub(crate) ac_literals: Csr<(PatId, bool)>,
+    /// By automaton pattern: its key among the literals of regex literal groups
+    /// ([`NO_KEY`] when no group contains it); hits of keyed literals are kept for
+    /// the regex plans.
+    pub(crate) ac_set_key: Vec<u32>,
     pub(crate) regexes: Vec<(super::verify::Verifier, PatId)>,
     pub(crate) plans: Vec<RegexPlan>,
-    /// Number of regex literal groups (see [`RegexPlan`]).
-    pub(crate) lit_sets: usize,
-    /// By pattern id: `Some(regex index)` for a regex used only in conditions, which
-    /// the engine searches on first use instead of in every scan.
+    /// By regex: its literal groups, for the per-document check that each occurs.
+    pub(crate) regex_groups: Csr<u32>,
+    /// By regex literal group (see [`RegexPlan`]): the keys of its literals.
+    pub(crate) set_members: Csr<u32>,
+    /// Number of distinct literals in regex literal groups.
+    pub(crate) set_keys: usize,
+    /// By pattern id: `Some(slot)` for a regex used only in conditions, which the
+    /// engine searches on first use instead of in every scan.
     pub(crate) lazy_regex: Vec<Option<usize>>,
+    /// Regex index of each lazily searched regex (by its `lazy_regex` slot).
+    pub(crate) lazy_regexes: Vec<usize>,
     pub(crate) any_word: bool,
 }
 
-/// What one automaton pattern stands for: literal terms, and the regex literal sets
-/// it belongs to.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct AcTarget {
-    pub literals: Vec<PatId>,
-    pub lit_sets: Vec<usize>,
+pub(crate) const NO_KEY: u32 = u32::MAX;
+
+/// Lists by dense index in two allocations. The scan consults these for every
+/// automaton hit and every regex of every document; a `Vec` per entry, scattered
+/// over the heap, made those lookups cache misses that cost more than the search.
+#[derive(Debug, Clone)]
+pub(crate) struct Csr<T> {
+    offsets: Vec<u32>,
+    values: Vec<T>,
+}
+
+impl<T: Clone> Csr<T> {
+    fn new(lists: &[Vec<T>]) -> Csr<T> {
+        let mut offsets = Vec::with_capacity(lists.len() + 1);
+        offsets.push(0);
+        let mut values = Vec::new();
+        for l in lists {
+            values.extend_from_slice(l);
+            offsets.push(values.len() as u32);
+        }
+        Csr { offsets, values }
+    }
+
+    pub fn get(&self, i: usize) -> &[T] {
+        &self.values[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
 }
 
 /// How a regex is searched. Most rule regexes are literal alternatives joined by
 /// short bounded gaps (`(经|按照)[^。；]{0,30}(常委会|批准)`): every match contains
-/// one literal of each such group. The engine runs the regex only where one group
-/// (the pivot) occurs and every other group occurs within reach of it — two binary
-/// searches rule out almost every place — instead of passing each regex over the
-/// whole text (hundreds of passes) or compiling them into one `RegexSet` (its lazy
-/// DFA thrashed and ran 100x slower than jieba).
+/// one literal of each such group. The engine runs the regex only where the
+/// group rarest in the document at hand (the pivot) occurs and every other group
+/// occurs within reach of it — a few binary searches rule out almost every place —
+/// instead of passing each regex over the whole text (hundreds of passes) or
+/// compiling them into one `RegexSet` (its lazy DFA thrashed and ran 100x slower
+/// than jieba). The pivot is chosen per document: a fixed choice made by literal
+/// length picked digits or 第 for `[0-9]+万?(户|亩)` and `第…届…(节|论坛)`, and
+/// verified at every article number.
 #[derive(Debug, Clone)]
 pub(crate) enum RegexPlan {
     /// No required literal group: search the whole text.
     Full,
-    /// `pivot` occurs `before` bytes or less after the match start and the match ends
-    /// at most `after` bytes after the pivot's start; `others` must occur in between.
-    /// Matches never span a line break, which bounds both when the pattern does not.
-    /// When every match starts with a literal of group `first`, the regex runs
-    /// anchored at those starts only, so a failing candidate costs a few bytes of
-    /// DFA walk instead of a scan of the whole window.
+    /// Every match contains a literal of each of `groups`. When every match
+    /// starts with a literal of group `first`, the regex runs anchored at those
+    /// starts only, so a failing candidate costs a few characters of backtracking
+    /// instead of a scan of the whole window.
     Pivot {
-        pivot: usize,
-        others: Vec<usize>,
+        groups: Vec<GroupReach>,
         first: Option<usize>,
-        before: usize,
-        after: usize,
     },
+}
+
+/// Where a literal group sits in a regex's matches: its literal set, and at most
+/// `before` bytes from the match start to the group's start and `after` bytes
+/// from there to the match end. Matches never span a line break, which bounds
+/// both when the pattern does not.
+#[derive(Debug, Clone)]
+pub(crate) struct GroupReach {
+    pub set: usize,
+    pub before: usize,
+    pub after: usize,
 }
 
 /// Small character classes (`[县区]`, or `(户|亩|间)`, which the parser turns into
@@ -255,6 +294,10 @@ pub struct RuleSet {
     pub kinds: Vec<KindDef>,
     pub rules: Vec<Rule>,
     pub matcher: Matcher,
+    /// By pattern id: the rules it is a signal of. A document's rules are found
+    /// from the signals that occur in it, so rules whose signals are absent (most
+    /// of them, in any one draft) cost nothing.
+    pub(crate) by_signal: Csr<u32>,
     /// The jieba user dictionary of this rule set (`dict.txt`).
     pub dict: Option<String>,
     pub(crate) templates: minijinja::Environment<'static>,
@@ -460,19 +503,26 @@ impl RuleSet {
         if !problems.is_empty() {
             return Err(RuleSetError { problems });
         }
-        let mut is_signal = vec![false; matcher.patterns.len()];
-        for r in &rules {
+        let mut by_signal: Vec<Vec<u32>> = vec![Vec::new(); matcher.patterns.len()];
+        for (i, r) in rules.iter().enumerate() {
             for p in r.signal.flat() {
-                is_signal[p as usize] = true;
+                let list = &mut by_signal[p as usize];
+                if list.last() != Some(&(i as u32)) {
+                    list.push(i as u32);
+                }
             }
         }
+        let is_signal: Vec<bool> = by_signal.iter().map(|l| !l.is_empty()).collect();
         let mut lazy = vec![None; matcher.patterns.len()];
+        let mut lazy_regexes = Vec::new();
         for (ri, (_, id)) in matcher.regexes.iter().enumerate() {
             if !is_signal[*id as usize] {
-                lazy[*id as usize] = Some(ri);
+                lazy[*id as usize] = Some(lazy_regexes.len());
+                lazy_regexes.push(ri);
             }
         }
         matcher.lazy_regex = lazy;
+        matcher.lazy_regexes = lazy_regexes;
         let digest = hasher.finalize();
         let version = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
         Ok(RuleSet {
@@ -481,6 +531,7 @@ impl RuleSet {
             kinds,
             rules,
             matcher,
+            by_signal: Csr::new(&by_signal),
             dict,
             templates,
         })
@@ -557,18 +608,19 @@ impl MatcherBuilder {
 
     fn build(self) -> Result<Matcher, String> {
         let mut lits: Vec<String> = Vec::new();
-        let mut ac_targets: Vec<AcTarget> = Vec::new();
+        let mut ac_literals: Vec<Vec<(PatId, bool)>> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
-        let mut slot = |text: &str, lits: &mut Vec<String>, targets: &mut Vec<AcTarget>| {
+        let mut slot = |text: &str, lits: &mut Vec<String>, targets: &mut Vec<Vec<_>>| {
             *index.entry(text.to_string()).or_insert_with(|| {
                 lits.push(text.to_string());
-                targets.push(AcTarget::default());
+                targets.push(Vec::new());
                 targets.len() - 1
             })
         };
         let mut regexes = Vec::new();
         let mut plans = Vec::new();
-        let mut lit_set_count = 0;
+        let mut regex_groups: Vec<Vec<u32>> = Vec::new();
+        let mut set_members: Vec<Vec<u32>> = Vec::new();
         let mut set_ids: HashMap<Vec<String>, usize> = HashMap::new();
         for (i, p) in self.patterns.iter().enumerate() {
             if let Some(re) = p.source.strip_prefix("re:") {
@@ -582,29 +634,48 @@ impl MatcherBuilder {
                 let plan = match pieces(&hir) {
                     Some(parts) => plan_for(&parts, |g| {
                         // Regexes share groups ((经|按照), (公司|集团)…): one set per
-                        // distinct group, so a hit is recorded once, not per regex.
+                        // distinct group.
                         let mut key = g.to_vec();
                         key.sort();
                         key.dedup();
                         if let Some(&id) = set_ids.get(&key) {
                             return id;
                         }
-                        let id = lit_set_count;
-                        lit_set_count += 1;
-                        for lit in &key {
-                            let t = slot(lit, &mut lits, &mut ac_targets);
-                            ac_targets[t].lit_sets.push(id);
-                        }
+                        let id = set_members.len();
+                        let members = key
+                            .iter()
+                            .map(|lit| slot(lit, &mut lits, &mut ac_literals) as u32)
+                            .collect();
+                        set_members.push(members);
                         set_ids.insert(key, id);
                         id
                     }),
                     None => RegexPlan::Full,
                 };
+                regex_groups.push(match &plan {
+                    RegexPlan::Full => Vec::new(),
+                    RegexPlan::Pivot { groups, .. } => {
+                        groups.iter().map(|g| g.set as u32).collect()
+                    }
+                });
                 plans.push(plan);
             } else {
                 let lit = p.source.strip_prefix("w:").unwrap_or(&p.source);
-                let k = slot(lit, &mut lits, &mut ac_targets);
-                ac_targets[k].literals.push(i as PatId);
+                let k = slot(lit, &mut lits, &mut ac_literals);
+                ac_literals[k].push((i as PatId, p.word));
+            }
+        }
+        // Dense keys keep the per-document grouping of hits small.
+        let mut ac_set_key = vec![NO_KEY; lits.len()];
+        let mut set_keys = 0;
+        for m in &mut set_members {
+            for k in m.iter_mut() {
+                let key = &mut ac_set_key[*k as usize];
+                if *key == NO_KEY {
+                    *key = set_keys;
+                    set_keys += 1;
+                }
+                *k = *key;
             }
         }
         let ac = if lits.is_empty() {
@@ -622,11 +693,15 @@ impl MatcherBuilder {
             patterns: self.patterns,
             literals: lits,
             ac,
-            ac_targets,
+            ac_literals: Csr::new(&ac_literals),
+            ac_set_key,
             regexes,
             plans,
-            lit_sets: lit_set_count,
+            regex_groups: Csr::new(&regex_groups),
+            set_members: Csr::new(&set_members),
+            set_keys: set_keys as usize,
             lazy_regex: Vec::new(),
+            lazy_regexes: Vec::new(),
             any_word,
         })
     }
@@ -656,50 +731,32 @@ fn plan_for(
     parts: &[(Option<Vec<String>>, Option<usize>)],
     mut register: impl FnMut(&[String]) -> usize,
 ) -> RegexPlan {
-    let shortest = |g: &Vec<String>| g.iter().map(|l| l.chars().count()).min().unwrap_or(0);
-    // Pivot: the group with the longest shortest literal (rarest), preferring
-    // earlier pieces.
-    let mut best: Option<(usize, usize)> = None;
-    for (k, (group, _)) in parts.iter().enumerate() {
-        let Some(g) = group else { continue };
-        let q = shortest(g);
-        if q > 0 && best.is_none_or(|(_, bq)| q > bq) {
-            best = Some((k, q));
-        }
-    }
-    let Some((k, _)) = best else {
-        return RegexPlan::Full;
+    let sum = |ps: &[(Option<Vec<String>>, Option<usize>)]| -> usize {
+        ps.iter()
+            .map(|(_, m)| *m)
+            .sum::<Option<usize>>()
+            .unwrap_or(usize::MAX / 4)
     };
-    let mut pivot = 0;
+    let mut groups = Vec::new();
     let mut first = None;
-    let mut others = Vec::new();
-    for (n, (group, _)) in parts.iter().enumerate() {
-        let Some(g) = group else { continue };
-        // One-character groups (由、以、的) are nearly always present: checking them
-        // costs more than it saves — unless they start the match (anchoring).
-        if n != k && n != 0 && shortest(g) == 1 {
+    for (k, (group, _)) in parts.iter().enumerate() {
+        let Some(g) = group.as_ref().filter(|g| !g.is_empty()) else {
             continue;
+        };
+        let set = register(g);
+        if k == 0 {
+            first = Some(set);
         }
-        let id = register(g);
-        if n == k {
-            pivot = id;
-        } else if shortest(g) > 1 {
-            others.push(id);
-        }
-        if n == 0 {
-            first = Some(id);
-        }
+        groups.push(GroupReach {
+            set,
+            before: sum(&parts[..k]),
+            after: sum(&parts[k..]),
+        });
     }
-    // Unbounded pieces are bounded by the line at search time.
-    let before: Option<usize> = parts[..k].iter().map(|(_, m)| *m).sum();
-    let after: Option<usize> = parts[k..].iter().map(|(_, m)| *m).sum();
-    RegexPlan::Pivot {
-        pivot,
-        others,
-        first,
-        before: before.unwrap_or(usize::MAX / 4),
-        after: after.unwrap_or(usize::MAX / 4),
+    if groups.is_empty() {
+        return RegexPlan::Full;
     }
+    RegexPlan::Pivot { groups, first }
 }
 
 /// Regexes that must be searched over the whole text (for `rules lint`-style

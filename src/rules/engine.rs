@@ -17,11 +17,12 @@ use crate::analyze::amount::Amount;
 use crate::analyze::decision::DecisionType;
 use crate::ingest::{BlockKind, Document};
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 
 use regex_automata::Input;
 
-use super::compile::{Cond, Matcher, PatId, RegexPlan, Rule, RuleSet};
+use super::compile::{Cond, GroupReach, Matcher, NO_KEY, PatId, RegexPlan, Rule, RuleSet};
 use super::model::{Scope, Side, SignalPlace};
 
 /// Words that, before a signal, turn it into a prohibition. (整治 and a bare 反对 are
@@ -152,10 +153,12 @@ pub enum Polarity {
 pub struct Occurrences<'m> {
     matcher: &'m Matcher,
     spans: Grouped<(usize, usize)>,
-    /// By regex index, for regexes searched on first use.
+    /// By lazy slot, for regexes searched on first use.
     lazy: Vec<OnceCell<Vec<(usize, usize)>>>,
-    /// Start offsets of each regex literal group (see `RegexPlan`).
-    groups: Grouped<usize>,
+    /// Start offsets of each literal of the regex literal groups, by its key
+    /// (`Matcher::ac_set_key`): a hit is stored once, however many groups share the
+    /// literal (决定 is in dozens).
+    hits: Grouped<usize>,
     newlines: Vec<usize>,
     boundaries: Option<Vec<usize>>,
 }
@@ -224,8 +227,8 @@ impl Occurrences<'_> {
     pub fn of(&self, p: PatId, text: &str) -> &[(usize, usize)] {
         let m = self.matcher;
         match m.lazy_regex[p as usize] {
-            Some(r) => self.lazy[r].get_or_init(|| {
-                let mut out = self.run_regex(r, text);
+            Some(slot) => self.lazy[slot].get_or_init(|| {
+                let mut out = self.run_regex(m.lazy_regexes[slot], text);
                 self.word_filter(p, &mut out);
                 out.sort_unstable();
                 out.dedup();
@@ -241,10 +244,64 @@ impl Occurrences<'_> {
         }
     }
 
+    /// Start offsets of regex literal group `g`, sorted and distinct (由 and 由于
+    /// start at the same place); merged into `buf` unless the group is one literal.
+    fn group<'s>(&'s self, g: usize, buf: &'s mut Vec<usize>) -> &'s [usize] {
+        let members = self.matcher.set_members.get(g);
+        if let [only] = members {
+            return self.hits.get(*only as usize);
+        }
+        buf.clear();
+        for &k in members {
+            buf.extend_from_slice(self.hits.get(k as usize));
+        }
+        buf.sort_unstable();
+        buf.dedup();
+        buf
+    }
+
+    /// Whether some literal of group `g` starts in `[lo, hi]`. Looked up per
+    /// literal: merging a group holding 以 or 决定 would cost more than the search.
     fn within(&self, g: usize, lo: usize, hi: usize) -> bool {
-        let v = self.groups.get(g);
-        let i = v.partition_point(|&x| x < lo);
-        v.get(i).is_some_and(|&x| x <= hi)
+        self.matcher.set_members.get(g).iter().any(|&k| {
+            let v = self.hits.get(k as usize);
+            let i = v.partition_point(|&x| x < lo);
+            v.get(i).is_some_and(|&x| x <= hi)
+        })
+    }
+
+    /// Start offsets of group `g`'s literals in `[lo, hi]`, sorted, into `buf`.
+    fn starts_in(&self, g: usize, lo: usize, hi: usize, buf: &mut Vec<usize>) {
+        buf.clear();
+        for &k in self.matcher.set_members.get(g) {
+            let v = self.hits.get(k as usize);
+            let i = v.partition_point(|&x| x < lo);
+            buf.extend(v[i..].iter().take_while(|&&x| x <= hi));
+        }
+        buf.sort_unstable();
+        buf.dedup();
+    }
+
+    /// Number of hits of literal group `g`'s literals.
+    fn group_len(&self, g: usize) -> usize {
+        self.matcher
+            .set_members
+            .get(g)
+            .iter()
+            .map(|&k| self.hits.get(k as usize).len())
+            .sum()
+    }
+
+    /// Whether regex `r` can match at all: each of its literal groups occurs. Most
+    /// of the rule set's regexes fail this in any one draft.
+    fn may_match(&self, r: usize) -> bool {
+        let m = self.matcher;
+        m.regex_groups.get(r).iter().all(|&g| {
+            m.set_members
+                .get(g as usize)
+                .iter()
+                .any(|&k| !self.hits.get(k as usize).is_empty())
+        })
     }
 
     /// Runs regex `r` where its plan says it can match.
@@ -255,13 +312,17 @@ impl Occurrences<'_> {
             RegexPlan::Full => {
                 out.extend(re.re.find_iter(text).map(|h| (h.start(), h.end())));
             }
-            RegexPlan::Pivot {
-                pivot,
-                others,
-                first,
-                before,
-                after,
-            } => {
+            RegexPlan::Pivot { groups, first } => {
+                // The group rarest in this document leads; the others are checked
+                // rarest first, so a window is usually ruled out by the first look.
+                let mut order: Vec<(usize, &GroupReach)> =
+                    groups.iter().map(|g| (self.group_len(g.set), g)).collect();
+                if order.iter().any(|&(n, _)| n == 0) {
+                    return out;
+                }
+                order.sort_by_key(|&(n, _)| n);
+                let pivot = order[0].1;
+                let others = &order[1..];
                 // A regex match never spans a line break (one paragraph), so windows
                 // stop at the pivot's line; overlapping windows are merged so each
                 // stretch of text is searched once.
@@ -276,26 +337,32 @@ impl Occurrences<'_> {
                 // Anchored candidates below `next` were tried already, or lie inside
                 // a match (matches do not overlap, as with `find_iter`).
                 let mut next = 0;
-                for &p in self.groups.get(*pivot) {
-                    let li = self.newlines.partition_point(|&n| n < p);
+                let mut starts = Vec::new();
+                // Pivots come in order, so the line index only moves forward.
+                let mut li = 0;
+                let mut merged = Vec::new();
+                for &p in self.group(pivot.set, &mut merged) {
+                    li += self.newlines[li..].partition_point(|&n| n < p);
                     let line_lo = if li == 0 {
                         0
                     } else {
                         self.newlines[li - 1] + 1
                     };
                     let line_hi = self.newlines.get(li).copied().unwrap_or(text.len());
-                    let lo = floor_char(text, p.saturating_sub(*before).max(line_lo));
-                    let hi = ceil_char(text, p.saturating_add(*after).min(line_hi));
-                    if !others.iter().all(|&g| self.within(g, lo, hi)) {
+                    let lo = floor_char(text, p.saturating_sub(pivot.before).max(line_lo));
+                    let hi = ceil_char(text, p.saturating_add(pivot.after).min(line_hi));
+                    if !others.iter().all(|&(_, g)| self.within(g.set, lo, hi)) {
                         continue;
                     }
                     if let Some(f) = first {
                         // Every match starts at a literal of the first group: try
                         // those starts, each once, searching to the end of the line
                         // so that a later pivot occurrence cannot be missed.
-                        let starts = self.groups.get(*f);
-                        let from = starts.partition_point(|&x| x < lo.max(next));
-                        for &s in starts[from..].iter().take_while(|&&x| x <= p) {
+                        if lo.max(next) > p {
+                            continue;
+                        }
+                        self.starts_in(*f, lo.max(next), p, &mut starts);
+                        for &s in &starts {
                             if s < next {
                                 continue;
                             }
@@ -331,31 +398,32 @@ impl Occurrences<'_> {
 pub fn scan<'m>(m: &'m Matcher, text: &str, boundaries: Option<&[usize]>) -> Occurrences<'m> {
     let boundaries = boundaries.filter(|_| m.any_word);
     let mut spans: Vec<(u32, (usize, usize))> = Vec::new();
-    let mut groups: Vec<(u32, usize)> = Vec::new();
+    let mut hits: Vec<(u32, usize)> = Vec::with_capacity(text.len() / 8);
     if let Some(ac) = &m.ac {
         for hit in ac.find_overlapping_iter(text) {
-            let t = &m.ac_targets[hit.value() as usize];
+            let a = hit.value() as usize;
             let span = (hit.start(), hit.end());
-            for &id in &t.literals {
-                if !m.patterns[id as usize].word || on_words(boundaries, span) {
+            for &(id, word) in m.ac_literals.get(a) {
+                if !word || on_words(boundaries, span) {
                     spans.push((id, span));
                 }
             }
-            for &g in &t.lit_sets {
-                groups.push((g as u32, hit.start()));
+            let k = m.ac_set_key[a];
+            if k != NO_KEY {
+                hits.push((k, hit.start()));
             }
         }
     }
     let mut occ = Occurrences {
         matcher: m,
         spans: Grouped::build(0, Vec::new()),
-        lazy: (0..m.regexes.len()).map(|_| OnceCell::new()).collect(),
-        groups: Grouped::build(m.lit_sets, groups),
+        lazy: (0..m.lazy_regexes.len()).map(|_| OnceCell::new()).collect(),
+        hits: Grouped::build(m.set_keys, hits),
         newlines: memchr_newlines(text),
         boundaries: boundaries.map(<[usize]>::to_vec),
     };
     for (r, (_, id)) in m.regexes.iter().enumerate() {
-        if m.lazy_regex[*id as usize].is_none() {
+        if m.lazy_regex[*id as usize].is_none() && occ.may_match(r) {
             let mut found = occ.run_regex(r, text);
             occ.word_filter(*id, &mut found);
             spans.extend(found.into_iter().map(|span| (*id, span)));
@@ -372,40 +440,35 @@ fn on_words(boundaries: Option<&[usize]>, (s, e): (usize, usize)) -> bool {
 }
 
 /// Byte offsets just after each sentence end (。！？；!?; and line breaks). Read as
-/// bytes: the lead bytes E3/EF never occur inside another character's encoding,
-/// and decoding every character cost more than the rest of the preparation.
+/// bytes: the lead bytes E3/EF never occur inside another character's encoding, so
+/// `memchr` can jump between candidates instead of decoding every character.
 fn sentence_ends(text: &str) -> Vec<usize> {
     let b = text.as_bytes();
     let mut out = Vec::with_capacity(b.len() / 40 + 1);
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'!' | b'?' | b';' | b'\n' => out.push(i + 1),
+    for i in memchr::memchr3_iter(b'\n', 0xE3, 0xEF, b) {
+        let ends = match b[i] {
+            b'\n' => true,
             // 。 U+3002
-            0xE3 if b.get(i + 1) == Some(&0x80) && b.get(i + 2) == Some(&0x82) => {
-                out.push(i + 3);
-                i += 2;
-            }
+            0xE3 => b.get(i + 1) == Some(&0x80) && b.get(i + 2) == Some(&0x82),
             // ！ U+FF01, ？ U+FF1F, ； U+FF1B
-            0xEF if b.get(i + 1) == Some(&0xBC)
-                && matches!(b.get(i + 2), Some(0x81 | 0x9F | 0x9B)) =>
-            {
-                out.push(i + 3);
-                i += 2;
-            }
-            _ => {}
+            _ => b.get(i + 1) == Some(&0xBC) && matches!(b.get(i + 2), Some(0x81 | 0x9F | 0x9B)),
+        };
+        if ends {
+            out.push(i + if b[i] == b'\n' { 1 } else { 3 });
         }
-        i += 1;
+    }
+    let ascii: Vec<usize> = memchr::memchr3_iter(b'!', b'?', b';', b)
+        .map(|i| i + 1)
+        .collect();
+    if !ascii.is_empty() {
+        out.extend(ascii);
+        out.sort_unstable();
     }
     out
 }
 
 fn memchr_newlines(text: &str) -> Vec<usize> {
-    text.bytes()
-        .enumerate()
-        .filter(|&(_, b)| b == b'\n')
-        .map(|(i, _)| i)
-        .collect()
+    memchr::memchr_iter(b'\n', text.as_bytes()).collect()
 }
 
 fn floor_char(text: &str, mut i: usize) -> usize {
@@ -430,6 +493,10 @@ pub struct Prepared<'a> {
     pub decision_types: &'a [DecisionType],
     /// Byte offsets just after each sentence end (。！？；, newline).
     sentence_ends: Vec<usize>,
+    /// `prohibited` and `negated` by span: rules share signals and safeguards
+    /// (直接委托, 公开招标 …), and each would otherwise re-read the same context.
+    prohibited_seen: RefCell<HashMap<(usize, usize), bool>>,
+    negated_seen: RefCell<HashMap<(usize, usize), bool>>,
 }
 
 /// A rule hit before rendering: byte ranges into the document text.
@@ -455,6 +522,8 @@ impl<'a> Prepared<'a> {
             amounts,
             decision_types,
             sentence_ends: sentence_ends(&doc.text),
+            prohibited_seen: RefCell::default(),
+            negated_seen: RefCell::default(),
         }
     }
 
@@ -579,6 +648,15 @@ impl<'a> Prepared<'a> {
 
     /// Whether the mention at `s` is forbidden by the draft (严禁 X, 不得有下列行为：…X).
     pub fn prohibited(&self, s: usize, e: usize) -> bool {
+        if let Some(&v) = self.prohibited_seen.borrow().get(&(s, e)) {
+            return v;
+        }
+        let v = self.prohibited_uncached(s, e);
+        self.prohibited_seen.borrow_mut().insert((s, e), v);
+        v
+    }
+
+    fn prohibited_uncached(&self, s: usize, e: usize) -> bool {
         let frag = self.fragment_before(s, 24);
         if PROHIBITIONS.iter().any(|p| frag.contains(p)) {
             return true;
@@ -649,6 +727,15 @@ impl<'a> Prepared<'a> {
 
     /// Whether the safeguard mention at `(s, e)` is negated ("未经公开招标").
     pub fn negated(&self, s: usize, e: usize) -> bool {
+        if let Some(&v) = self.negated_seen.borrow().get(&(s, e)) {
+            return v;
+        }
+        let v = self.negated_uncached(s, e);
+        self.negated_seen.borrow_mut().insert((s, e), v);
+        v
+    }
+
+    fn negated_uncached(&self, s: usize, e: usize) -> bool {
         let frag = self.fragment_before(s, 8);
         let close = self.fragment_before(s, 1);
         let hit = SAFEGUARD_NEGATORS.iter().any(|n| frag.contains(n))
@@ -1004,9 +1091,21 @@ impl<'a> Prepared<'a> {
     /// Evaluates every rule of the set.
     #[inline(never)]
     pub fn run_all(&self, set: &RuleSet) -> Vec<RawFinding> {
+        // Signals are found eagerly, so the rules to run are those of the
+        // patterns that occurred; rules still run in rule-set order.
+        let mut todo = vec![false; set.rules.len()];
+        for p in 0..set.matcher.patterns.len() {
+            if !self.occ.spans.get(p).is_empty() {
+                for &r in set.by_signal.get(p) {
+                    todo[r as usize] = true;
+                }
+            }
+        }
         let mut out = Vec::new();
         for (i, r) in set.rules.iter().enumerate() {
-            self.run_rule(i, r, false, None, &mut out);
+            if todo[i] {
+                self.run_rule(i, r, false, None, &mut out);
+            }
         }
         out
     }
@@ -1025,5 +1124,61 @@ mod tests {
             .map(|(i, c)| i + c.len_utf8())
             .collect();
         assert_eq!(sentence_ends(text), by_chars);
+    }
+
+    /// The pivot plans (rarest group per document, windows, anchored
+    /// verification) must find exactly what each regex finds on its own within
+    /// each line, in every fixture draft.
+    #[test]
+    fn regex_plans_find_what_the_regexes_find() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let cfg = crate::config::Config::default();
+        let set = RuleSet::load(&root.join("rules"), &cfg).expect("shipped rules load");
+        let m = &set.matcher;
+        let mut dirs = vec![root.join("tests/fixtures/drafts")];
+        let mut checked = 0;
+        while let Some(d) = dirs.pop() {
+            for entry in std::fs::read_dir(&d).expect("fixture dir").flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                    continue;
+                }
+                if !p.extension().is_some_and(|e| e == "txt" || e == "md") {
+                    continue;
+                }
+                let Ok(doc) = crate::ingest::read_path(&p, &cfg.limits) else {
+                    continue;
+                };
+                let text = &doc.text;
+                let occ = scan(m, text, None);
+                for (v, id) in &m.regexes {
+                    let mut expected = Vec::new();
+                    let mut at = 0;
+                    for line in text.split('\n') {
+                        // Confined to the line, as the engine confines matches;
+                        // assertions still see the whole text.
+                        let input = Input::new(text).range(at..at + line.len());
+                        expected.extend(v.re.find_iter(input).map(|h| (h.start(), h.end())));
+                        at += line.len() + 1;
+                    }
+                    let got = occ.of(*id, text);
+                    let differ: Vec<&str> = expected
+                        .iter()
+                        .filter(|x| !got.contains(x))
+                        .chain(got.iter().filter(|x| !expected.contains(x)))
+                        .map(|&(s, e)| &text[floor_char(text, s.saturating_sub(12))..e])
+                        .collect();
+                    assert!(
+                        differ.is_empty(),
+                        "{} in {}: {differ:?}",
+                        m.patterns[*id as usize].source,
+                        p.display()
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "only {checked} fixture drafts read");
     }
 }
