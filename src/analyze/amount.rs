@@ -327,14 +327,19 @@ enum Step {
 
 /// Tries the numeral starting at `start`: as the lower end of a range, then alone.
 fn try_at(text: &str, start: usize, floor: usize) -> Step {
+    // 第十万条, 第3期: ordinals are never amounts. Checked before parsing: article
+    // numbers are most of the numerals in a draft.
+    if text[floor..start].ends_with('第') {
+        let run = text[start..]
+            .char_indices()
+            .find(|&(_, c)| !starts_numeral(c))
+            .map_or(text.len(), |(i, _)| start + i);
+        return Step::Skip(run);
+    }
     let Some(lower) = operand(text, start) else {
         return Step::Skip(skip_digits(text, start));
     };
     let skip = Step::Skip(lower.num.end);
-    // 第十万条, 第3期: ordinals are never amounts.
-    if text[floor..start].ends_with('第') {
-        return skip;
-    }
     let mut pre = prefix(text, start, floor);
     if char_at(text, start).is_some_and(|c| unit_value(c).is_some()) && pre.qualifier.is_none() {
         // 数十万元, 几百万元, 上亿元: at least that much.

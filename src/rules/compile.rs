@@ -99,6 +99,8 @@ pub struct Matcher {
     pub(crate) regex_groups: Csr<u32>,
     /// By regex literal group (see [`RegexPlan`]): the keys of its literals.
     pub(crate) set_members: Csr<u32>,
+    /// By literal key: the groups containing it (the inverse of `set_members`).
+    pub(crate) key_groups: Csr<u32>,
     /// Number of distinct literals in regex literal groups.
     pub(crate) set_keys: usize,
     /// By pattern id: `Some(slot)` for a regex used only in conditions, which the
@@ -134,6 +136,10 @@ impl<T: Clone> Csr<T> {
 
     pub fn get(&self, i: usize) -> &[T] {
         &self.values[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
     }
 }
 
@@ -678,6 +684,12 @@ impl MatcherBuilder {
                 *k = *key;
             }
         }
+        let mut key_groups: Vec<Vec<u32>> = vec![Vec::new(); set_keys as usize];
+        for (g, m) in set_members.iter().enumerate() {
+            for &k in m {
+                key_groups[k as usize].push(g as u32);
+            }
+        }
         let ac = if lits.is_empty() {
             None
         } else {
@@ -699,6 +711,7 @@ impl MatcherBuilder {
             plans,
             regex_groups: Csr::new(&regex_groups),
             set_members: Csr::new(&set_members),
+            key_groups: Csr::new(&key_groups),
             set_keys: set_keys as usize,
             lazy_regex: Vec::new(),
             lazy_regexes: Vec::new(),
