@@ -267,8 +267,19 @@ pub struct Cond {
     pub within: Option<usize>,
     pub side: Option<Side>,
     pub amount: Option<AmountCond>,
+    pub compare: Option<CompareCond>,
     pub or: Vec<Cond>,
     pub and: Vec<Cond>,
+}
+
+/// See [`super::model::CompareDef`].
+#[derive(Debug, Clone)]
+pub struct CompareCond {
+    pub left: Terms,
+    pub right: Terms,
+    pub below: Option<f64>,
+    pub at_least: Option<f64>,
+    pub gap: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -867,6 +878,26 @@ impl Ctx<'_> {
             count: def.amount_count.unwrap_or(1).max(1),
             sum_min: def.amount_sum_min.as_ref().and_then(|t| self.threshold(t)),
         });
+        let compare = def.compare.as_ref().map(|c| {
+            if c.below.is_some() == c.at_least.is_some() {
+                self.problem(format!(
+                    "{what}：compare 需要 below 或 at_least 之一（比值，如 0.9）"
+                ));
+            }
+            if c.below
+                .or(c.at_least)
+                .is_some_and(|r| r.is_nan() || r <= 0.0)
+            {
+                self.problem(format!("{what}：compare 的比值必须大于 0"));
+            }
+            CompareCond {
+                left: self.terms(&c.left, what),
+                right: self.terms(&c.right, what),
+                below: c.below,
+                at_least: c.at_least,
+                gap: c.gap.unwrap_or(12),
+            }
+        });
         let or: Vec<Cond> = def
             .or
             .iter()
@@ -883,11 +914,12 @@ impl Ctx<'_> {
             && all.is_none()
             && none.is_none()
             && amount.is_none()
+            && compare.is_none()
             && or.is_empty()
             && and.is_empty()
         {
             self.problem(format!(
-                "{what} 中有一个条件没有任何检验（需要 any/all/none/amount_*/or/and 之一）"
+                "{what} 中有一个条件没有任何检验（需要 any/all/none/amount_*/compare/or/and 之一）"
             ));
         }
         if def.count.is_some() && any.is_none() {
@@ -906,6 +938,7 @@ impl Ctx<'_> {
             within: def.within,
             side: def.side,
             amount,
+            compare,
             or,
             and,
         }

@@ -22,7 +22,9 @@ use std::collections::HashMap;
 
 use regex_automata::Input;
 
-use super::compile::{Cond, GroupReach, Matcher, NO_KEY, PatId, RegexPlan, Rule, RuleSet};
+use super::compile::{
+    CompareCond, Cond, GroupReach, Matcher, NO_KEY, PatId, RegexPlan, Rule, RuleSet, Terms,
+};
 use super::model::{Scope, Side, SignalPlace};
 
 /// Words that, before a signal, turn it into a prohibition. (整治 and a bare 反对 are
@@ -895,6 +897,25 @@ impl<'a> Prepared<'a> {
                 return false;
             }
         }
+        if let Some(cmp) = &c.compare {
+            let found = self.compare(cmp, self.sentence(anchor.0), (lo, hi));
+            let ok = found.is_some();
+            log(
+                ok,
+                match found {
+                    Some((l, r)) => format!(
+                        "compare：{} 与 {} 之比为 {:.2}",
+                        self.quote(l.byte_start, l.byte_end),
+                        self.quote(r.byte_start, r.byte_end),
+                        l.yuan / r.yuan
+                    ),
+                    None => format!("compare：{where_} 内没有比值符合条件的两笔金额"),
+                },
+            );
+            if !ok {
+                return false;
+            }
+        }
         if !c.or.is_empty() {
             let ok =
                 c.or.iter()
@@ -912,6 +933,68 @@ impl<'a> Prepared<'a> {
             }
         }
         true
+    }
+
+    /// Amounts in `[lo, hi)` labelled by one of `terms`: the nearest label (of
+    /// `terms` or `others`) before an amount, at most `gap` characters away with
+    /// no other amount in between, names what the amount is.
+    fn labelled(
+        &self,
+        terms: &Terms,
+        others: &Terms,
+        gap: usize,
+        (lo, hi): (usize, usize),
+    ) -> Vec<&Amount> {
+        let labels = |t: &Terms| self.find(t.flat(), lo, hi, Polarity::Any, usize::MAX);
+        let (mine, theirs) = (labels(terms), labels(others));
+        let mut prev_end = lo;
+        let mut out = Vec::new();
+        for a in self
+            .amounts
+            .iter()
+            .filter(|a| a.byte_start >= lo && a.byte_end <= hi)
+        {
+            let nearest = |v: &[(usize, usize)]| {
+                v.iter()
+                    .map(|&(_, e)| e)
+                    .filter(|&e| e <= a.byte_start && e >= prev_end)
+                    .max()
+            };
+            if let Some(e) = nearest(&mine)
+                && nearest(&theirs).is_none_or(|o| o <= e)
+                && self.text()[e..a.byte_start].chars().count() <= gap
+            {
+                out.push(a);
+            }
+            prev_end = a.byte_end;
+        }
+        out
+    }
+
+    /// Two amounts whose ratio meets `cmp`: a `left` one in `sentence`, a `right`
+    /// one in `scope`.
+    fn compare(
+        &self,
+        cmp: &CompareCond,
+        sentence: (usize, usize),
+        scope: (usize, usize),
+    ) -> Option<(&Amount, &Amount)> {
+        let lefts = self.labelled(&cmp.left, &cmp.right, cmp.gap, sentence);
+        if lefts.is_empty() {
+            return None;
+        }
+        let rights = self.labelled(&cmp.right, &cmp.left, cmp.gap, scope);
+        lefts.iter().find_map(|&l| {
+            rights.iter().find_map(|&r| {
+                if r.yuan <= 0.0 || std::ptr::eq(l, r) {
+                    return None;
+                }
+                let ratio = l.yuan / r.yuan;
+                let ok =
+                    cmp.below.is_none_or(|b| ratio < b) && cmp.at_least.is_none_or(|m| ratio >= m);
+                ok.then_some((l, r))
+            })
+        })
     }
 
     fn place_ok(&self, rule: &Rule, s: usize) -> bool {

@@ -106,8 +106,27 @@ pub struct ConditionDef {
     pub amount_count: Option<usize>,
     /// The amounts satisfying the bounds add up to at least this.
     pub amount_sum_min: Option<Threshold>,
+    /// Two amounts compared: one the signal's sentence gives under a `left`
+    /// label (出让价款 1900万元) against one the scope gives under a `right` label
+    /// (评估值 2860万元).
+    pub compare: Option<CompareDef>,
     pub or: Option<Vec<ConditionDef>>,
     pub and: Option<Vec<ConditionDef>>,
+}
+
+/// `compare = { left = [...], right = [...], below = 0.9 }`: an amount labelled
+/// by a `left` term in the signal's sentence is below (or `at_least`) that
+/// fraction of an amount labelled by a `right` term in scope. An amount's label
+/// is the nearest of these terms before it, at most `gap` characters away
+/// (default 12) with no other amount in between.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareDef {
+    pub left: Vec<String>,
+    pub right: Vec<String>,
+    pub below: Option<f64>,
+    pub at_least: Option<f64>,
+    pub gap: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -240,3 +240,38 @@ fn a_missing_rules_directory_is_an_error_not_a_panic() {
     let err = RuleSet::load(Path::new("/nonexistent/wenxun-rules"), &CONFIG);
     assert!(err.is_err());
 }
+
+#[test]
+fn a_compare_needs_exactly_one_bound() {
+    let both = GOOD.replace(
+        "unless = [ { scope = \"document\", any = [\"公开招标\"] } ]",
+        "require = [ { scope = \"document\", compare = { left = [\"价款\"], right = [\"评估值\"], below = 0.9, at_least = 0.1 } } ]",
+    );
+    let msg = load_err(&both);
+    assert!(msg.contains("compare"), "{msg}");
+    assert!(msg.contains("t.direct"), "{msg}");
+}
+
+#[test]
+fn a_compare_reads_labelled_amounts_on_both_sides() {
+    let cheap = GOOD
+        .replace("signal = [\"直接委托\"]", "signal = [\"出让价款\"]")
+        .replace(
+            "unless = [ { scope = \"document\", any = [\"公开招标\"] } ]",
+            "require = [ { scope = \"document\", compare = { left = [\"定为\"], right = [\"评估值\"], below = 0.9 } } ]",
+        )
+        .replace(
+            "{ text = \"第五条 工程直接委托县城投公司实施。\", evidence = \"直接委托\" },\n  { text = \"由县住建局直接委托设计单位。\", evidence = \"直接委托\" },",
+            "{ text = \"一、经营权评估值为2860万元。\\n二、出让价款定为1900万元。\", evidence = \"出让价款定为1900万元\" },\n  { text = \"（一）评估值为100万元，出让价款定为80万元。\", evidence = \"出让价款定为80万元\" },",
+        )
+        .replace(
+            "negative = [\"第五条 工程严禁直接委托。\", \"工程直接委托。\\n第六条 施工单位公开招标确定。\"]",
+            // At 95% of the appraisal; a price with no appraisal to compare with;
+            // an appraisal that labels the price itself (nearest label wins).
+            "negative = [\"一、评估值为2000万元。\\n二、出让价款定为1900万元。\", \"二、出让价款定为1900万元。\", \"二、出让价款按评估值2000万元确定。\"]",
+        );
+    let dir = dir_with_pack(&cheap);
+    let set = RuleSet::load(dir.path(), &CONFIG).expect("loads");
+    let results = examples::run(&set);
+    assert!(results.iter().all(|r| r.passed()), "{results:#?}");
+}
