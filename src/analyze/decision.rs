@@ -99,6 +99,7 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("经营班子", Personnel, 2.0),
     ("领导班子", Personnel, 1.5),
     ("董事长", Personnel, 1.0),
+    ("执行董事", Personnel, 2.0),
     ("人才引进", Personnel, 3.0),
     ("引进人才", Personnel, 2.0),
     ("高层次人才", Personnel, 2.0),
@@ -124,6 +125,9 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("运营", MajorProject, 1.0),
     ("养护", MajorProject, 1.5),
     ("农村公路", MajorProject, 2.0),
+    ("疏浚", MajorProject, 2.0),
+    ("河道", MajorProject, 1.0),
+    ("进场", MajorProject, 1.5),
     // 大额资金使用
     ("资金", LargeFund, 1.0),
     ("补助", LargeFund, 1.0),
