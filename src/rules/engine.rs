@@ -175,9 +175,8 @@ struct Grouped<T> {
 
 impl<T: Copy + Ord> Grouped<T> {
     /// Groups `pairs` (key, value) for keys `0..keys`, each group sorted. A
-    /// counting sort: the automaton reports thousands of hits per document
-    /// (one-character literals of regex groups among them), and a comparison sort
-    /// of all of them cost more than the search itself.
+    /// counting sort: the automaton reports thousands of hits per document, and a
+    /// comparison sort of all of them cost more than the search itself.
     #[inline(never)]
     fn build(keys: usize, pairs: Vec<(u32, T)>) -> Grouped<T> {
         let mut offsets = vec![0u32; keys + 1];
@@ -195,12 +194,12 @@ impl<T: Copy + Ord> Grouped<T> {
         };
         let mut values = vec![fill; pairs.len()];
         let mut cursor = offsets.clone();
-        // Hits arrive in order of their end, so a group is out of order only where
-        // literals of different lengths share it; those are noted while placing, so
-        // that no per-key pass is needed (the rule set has thousands of keys, a
-        // document touches a few hundred). Nothing repeats: the automaton reports
-        // each (literal, position) once and regex matches do not overlap; a group
-        // may list one start twice (由 and 由于), which its readers allow.
+        // Each key is one literal or one pattern, whose hits arrive in order, so
+        // groups come sorted; a group found out of order while placing (a guard,
+        // comparing neighbours only) is sorted afterwards, so that no per-key pass
+        // is needed (the rule set has thousands of keys, a document touches a few
+        // hundred). Nothing repeats: the automaton reports each (literal, position)
+        // once and regex matches do not overlap.
         let mut unsorted = Vec::new();
         for (k, v) in pairs {
             let k = k as usize;
