@@ -139,6 +139,8 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("出借", LargeFund, 2.0),
     ("担保", LargeFund, 1.5),
     ("专项资金", LargeFund, 2.0),
+    ("绩效工资", LargeFund, 1.5),
+    ("工资总额", LargeFund, 2.0),
     ("支付", LargeFund, 1.0),
     ("融资", LargeFund, 1.5),
     ("债券", LargeFund, 1.5),
