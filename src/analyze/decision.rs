@@ -100,6 +100,8 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("领导班子", Personnel, 1.5),
     ("董事长", Personnel, 1.0),
     ("执行董事", Personnel, 2.0),
+    ("事业编制", Personnel, 3.0),
+    ("人员安置", Personnel, 1.5),
     ("人才引进", Personnel, 3.0),
     ("引进人才", Personnel, 2.0),
     ("高层次人才", Personnel, 2.0),
