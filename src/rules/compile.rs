@@ -95,7 +95,8 @@ pub struct Matcher {
     pub(crate) ac_set_key: Vec<u32>,
     pub(crate) regexes: Vec<(super::verify::Verifier, PatId)>,
     pub(crate) plans: Vec<RegexPlan>,
-    /// By regex: its literal groups, for the per-document check that each occurs.
+    /// By regex: its literal groups (as in its plan), kept in one flat table for
+    /// the per-document check that each occurs, which reads it for every regex.
     pub(crate) regex_groups: Csr<u32>,
     /// By regex literal group (see [`RegexPlan`]): the keys of its literals.
     pub(crate) set_members: Csr<u32>,

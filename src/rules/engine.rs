@@ -474,6 +474,20 @@ fn memchr_newlines(text: &str) -> Vec<usize> {
     memchr::memchr_iter(b'\n', text.as_bytes()).collect()
 }
 
+/// `cache[key]`, computed by `f` the first time.
+fn memo(
+    cache: &RefCell<HashMap<(usize, usize), bool>>,
+    key: (usize, usize),
+    f: impl FnOnce() -> bool,
+) -> bool {
+    if let Some(&v) = cache.borrow().get(&key) {
+        return v;
+    }
+    let v = f();
+    cache.borrow_mut().insert(key, v);
+    v
+}
+
 fn floor_char(text: &str, mut i: usize) -> usize {
     while !text.is_char_boundary(i) {
         i -= 1;
@@ -651,12 +665,9 @@ impl<'a> Prepared<'a> {
 
     /// Whether the mention at `s` is forbidden by the draft (严禁 X, 不得有下列行为：…X).
     pub fn prohibited(&self, s: usize, e: usize) -> bool {
-        if let Some(&v) = self.prohibited_seen.borrow().get(&(s, e)) {
-            return v;
-        }
-        let v = self.prohibited_uncached(s, e);
-        self.prohibited_seen.borrow_mut().insert((s, e), v);
-        v
+        memo(&self.prohibited_seen, (s, e), || {
+            self.prohibited_uncached(s, e)
+        })
     }
 
     fn prohibited_uncached(&self, s: usize, e: usize) -> bool {
@@ -730,12 +741,7 @@ impl<'a> Prepared<'a> {
 
     /// Whether the safeguard mention at `(s, e)` is negated ("未经公开招标").
     pub fn negated(&self, s: usize, e: usize) -> bool {
-        if let Some(&v) = self.negated_seen.borrow().get(&(s, e)) {
-            return v;
-        }
-        let v = self.negated_uncached(s, e);
-        self.negated_seen.borrow_mut().insert((s, e), v);
-        v
+        memo(&self.negated_seen, (s, e), || self.negated_uncached(s, e))
     }
 
     fn negated_uncached(&self, s: usize, e: usize) -> bool {
