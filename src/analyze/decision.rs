@@ -169,6 +169,7 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("政策", MajorDecision, 1.5),
     ("规划", MajorDecision, 1.5),
     ("改革", MajorDecision, 2.0),
+    ("医改", MajorDecision, 2.0),
     ("改制", MajorDecision, 3.0),
     ("征收", MajorDecision, 2.0),
     ("决策", MajorDecision, 1.0),
