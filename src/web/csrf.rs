@@ -7,6 +7,11 @@
 //! be parsed up front (they may be 60 MiB), so [`check_multipart`] requires the
 //! `csrf` field to come first — browsers send fields in form order — and checks it
 //! before reading any file.
+//!
+//! The login form has no session and so no token yet; [`SameOrigin`] guards it
+//! instead (login CSRF: a foreign page signing the reviewer into an account of
+//! the attacker's, whose later uploads the attacker could then read). Browsers
+//! mark every cross-site POST with `Origin` or `Sec-Fetch-Site`.
 
 use std::sync::Arc;
 
@@ -20,6 +25,36 @@ use crate::app::App;
 
 pub fn rejected() -> WebError {
     WebError::Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试".into())
+}
+
+/// Passes a request that no browser marked as coming from another site: an
+/// `Origin` naming a different host than `Host`, or `Sec-Fetch-Site: cross-site`
+/// (or `same-site`: another port or subdomain of the same site), is a 403. Requests without either header (command-line clients, old
+/// browsers) pass; SameSite cookies do the rest.
+pub struct SameOrigin;
+
+impl<S: Send + Sync> FromRequestParts<S> for SameOrigin {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let h = &parts.headers;
+        let text = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
+        if matches!(text("sec-fetch-site"), Some("cross-site" | "same-site")) {
+            return Err(rejected());
+        }
+        if let Some(origin) = text("origin") {
+            let authority = origin.split_once("://").map_or(origin, |(_, a)| a);
+            // Our pages send no referrer, so a browser posting our own form says
+            // `Origin: null`; Sec-Fetch-Site above tells same-site from cross-site.
+            if origin != "null" && Some(authority) != text("host") {
+                return Err(rejected());
+            }
+        }
+        Ok(SameOrigin)
+    }
 }
 
 /// Constant-time comparison, so the token cannot be guessed byte by byte.

@@ -295,3 +295,48 @@ async fn uploads_over_the_body_limit_are_refused_with_413() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_login_posted_from_another_site_is_refused() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let t = test_app().await;
+    t.user("zhao", Role::Reviewer).await;
+    let mut c = t.client();
+    let login = |origin: Option<&str>, fetch_site: Option<&str>| {
+        let mut b = Request::post("/login")
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(o) = origin {
+            b = b.header(header::ORIGIN, o);
+        }
+        if let Some(s) = fetch_site {
+            b = b.header("sec-fetch-site", s);
+        }
+        b.body(Body::from(super::web_support::form_body(&[
+            ("name", "zhao"),
+            ("password", PASSWORD),
+        ])))
+        .expect("request")
+    };
+    for (origin, site) in [
+        (Some("https://evil.example"), None),
+        (Some("null"), Some("cross-site")),
+        (Some("http://127.0.0.1:9090"), Some("same-site")),
+    ] {
+        let r = c.send(login(origin, site)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{origin:?} {site:?}");
+        assert!(r.body.contains("来源不明"), "{}", r.body);
+        assert!(c.cookie.is_none(), "no session for a refused login");
+    }
+    // The workbench's own login page posts with its own origin (or `null`, as
+    // its pages send no referrer) and signs in.
+    let r = c.send(login(Some("null"), Some("same-origin"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    c.cookie = None;
+    let r = c
+        .send(login(Some("http://127.0.0.1:8080"), Some("same-origin")))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(c.cookie.is_some());
+}

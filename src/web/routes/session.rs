@@ -20,7 +20,7 @@ use crate::app::App;
 use crate::store::now;
 use crate::store::users::{self, User};
 use crate::web::auth::{self, ClientIp, SessionUser};
-use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::csrf::{CsrfForm, NoFields, SameOrigin};
 use crate::web::error::WebResult;
 use crate::web::page;
 
@@ -62,6 +62,7 @@ fn login_error(app: &App, status: StatusCode, name: &str, msg: &str) -> WebResul
 async fn login(
     State(app): State<Arc<App>>,
     ClientIp(ip): ClientIp,
+    _: SameOrigin,
     Form(form): Form<LoginForm>,
 ) -> WebResult<Response> {
     let name = form.name.trim().to_string();
