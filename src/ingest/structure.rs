@@ -341,7 +341,19 @@ fn article(t: &str) -> Option<String> {
 }
 
 /// Rank of a chapter-like heading in the section stack: 编/篇/部分 > 章 > 节.
+/// An agenda item of a meeting pack (`议题一：关于……的议题`) ranks as a part: the
+/// items of one compilation are separate matters, and a clause of one must not
+/// read its neighbour's safeguards.
 fn chapter(t: &str) -> Option<(String, u8)> {
+    if let Some(rest) = t.strip_prefix("议题") {
+        let (num, _, rest) = take_number(rest.trim_start())?;
+        let rest = rest.trim_start();
+        let sep = rest.chars().next()?;
+        let heading_like = matches!(sep, '：' | ':' | '、' | '．' | '.' | ' ')
+            && rest.chars().count() <= 60
+            && !rest.contains('。');
+        return heading_like.then(|| (format!("议题{num}"), 1));
+    }
     let rest = t.strip_prefix('第')?;
     let (num, _, rest) = take_number(rest.trim_start())?;
     let rest = rest.trim_start();
@@ -934,6 +946,40 @@ mod tests {
         assert_eq!(d.blocks[7].section, Some(6));
         assert_eq!(d.blocks[11].section, None);
         assert_eq!(d.blocks[12].section, Some(11));
+        assert_offsets_match_chars(&d);
+    }
+
+    #[test]
+    fn agenda_items_of_a_meeting_pack_are_separate_sections() {
+        let d = doc(&[
+            "县委常委会第37次会议议题汇总",
+            "议题一：关于干部任免的议题（县委组织部）",
+            "拟任命张某为县文旅局局长。",
+            "议题二：关于设立人才专项资金的议题",
+            "一、资金规模",
+            "每年安排500万元。",
+            "议题材料已送各位常委。",
+        ]);
+        let clauses: Vec<&str> = d.blocks.iter().map(|b| b.clause.as_str()).collect();
+        assert_eq!(
+            clauses,
+            [
+                "",
+                "议题一",
+                "议题一",
+                "议题二",
+                "议题二一、",
+                "议题二一、",
+                "议题二一、"
+            ]
+        );
+        assert_eq!(d.blocks[1].kind, BlockKind::Heading);
+        assert_eq!(d.blocks[3].kind, BlockKind::Heading);
+        // The second item's outline nests under it, not under the first item.
+        assert_eq!(d.blocks[3].section, None);
+        assert_eq!(d.blocks[4].section, Some(3));
+        // 议题材料 is a word, not an agenda marker.
+        assert_eq!(d.blocks[6].kind, BlockKind::Paragraph);
         assert_offsets_match_chars(&d);
     }
 
