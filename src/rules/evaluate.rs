@@ -71,6 +71,8 @@ pub struct DocEval {
     /// Findings not matching any expectation (on a clean draft: false positives).
     pub unexpected: Vec<Seen>,
     pub decision_types_missing: Vec<String>,
+    /// How many 三重一大 types the annotation lists.
+    pub decision_types_expected: usize,
     pub error: Option<String>,
 }
 
@@ -137,6 +139,7 @@ pub fn evaluate_one(draft: &Path, sidecar: &Path, rules: &RuleSet, cfg: &Config)
         forbidden: Vec::new(),
         unexpected: Vec::new(),
         decision_types_missing: Vec::new(),
+        decision_types_expected: 0,
         error: None,
     };
     let exp: Expectations = match std::fs::read_to_string(sidecar)
@@ -192,6 +195,7 @@ pub fn evaluate_one(draft: &Path, sidecar: &Path, rules: &RuleSet, cfg: &Config)
             ev.unexpected.push(seen);
         }
     }
+    ev.decision_types_expected = exp.decision_types.len();
     for t in &exp.decision_types {
         if !report.decision_types.iter().any(|d| d.as_str() == t) {
             ev.decision_types_missing.push(t.clone());
