@@ -193,6 +193,7 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("招商引资", MajorDecision, 2.0),
     ("标准调整", MajorDecision, 2.0),
     ("补贴标准", MajorDecision, 2.0),
+    ("有偿使用", MajorDecision, 2.0),
     ("方案", MajorDecision, 1.0),
     ("融资", MajorDecision, 1.5),
     ("融资租赁", MajorDecision, 2.0),
