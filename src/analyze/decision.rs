@@ -201,6 +201,8 @@ const CUES: &[(&str, DecisionType, f32)] = &[
     ("发行债券", MajorDecision, 2.0),
     ("展期", MajorDecision, 2.0),
     ("借款", MajorDecision, 1.0),
+    ("委托贷款", MajorDecision, 2.0),
+    ("贷款", MajorDecision, 1.0),
     // Minutes and agreements record decisions whatever their subject.
     ("会议纪要", MajorDecision, 3.0),
     ("会议同意", MajorDecision, 1.5),

@@ -106,9 +106,10 @@ pub fn analyze(doc: &Document, rules: &RuleSet, cfg: &Config) -> Analysis {
     let Staged {
         boundaries,
         amounts,
-        classification,
-        types,
+        mut classification,
+        mut types,
     } = staged;
+    implied_types(rules, &findings, &mut classification, &mut types);
     Analysis {
         title: doc.title.clone(),
         chars: doc.text.chars().count(),
@@ -126,6 +127,39 @@ pub fn analyze(doc: &Document, rules: &RuleSet, cfg: &Config) -> Analysis {
         decision_types: types,
         classification,
         findings,
+    }
+}
+
+/// Adds the 三重一大 type a finding's risk kind belongs to when the cue words
+/// missed it: a draft raising a recruitment or kinship point concerns 干部任免
+/// even if it never says 任免 (a leader's speech on hiring grid workers). Only kinds
+/// of exactly one type count, and only medium or high points; rule gating has
+/// already run on the cue-word types, so this changes the badge, not the findings.
+fn implied_types(
+    rules: &RuleSet,
+    findings: &[Finding],
+    classification: &mut [Classification],
+    types: &mut Vec<DecisionType>,
+) {
+    for f in findings.iter().filter(|f| f.severity != Severity::Low) {
+        let Some(kind) = rules.kinds.iter().find(|k| k.id == f.kind) else {
+            continue;
+        };
+        let [only] = kind.decision_types.as_slice() else {
+            continue;
+        };
+        let Some(t) = DecisionType::parse(only) else {
+            continue;
+        };
+        if types.contains(&t) {
+            continue;
+        }
+        types.push(t);
+        types.sort();
+        if let Some(c) = classification.iter_mut().find(|c| c.decision_type == t) {
+            c.selected = true;
+            c.cues.push(format!("问询点“{}”", kind.name));
+        }
     }
 }
 
@@ -335,7 +369,62 @@ pub fn explain(doc: &Document, rules: &RuleSet, idx: usize, cfg: &Config) -> Vec
 
 #[cfg(test)]
 mod tests {
-    use super::excerpt;
+    use super::*;
+
+    fn finding(kind: &str, severity: Severity) -> Finding {
+        Finding {
+            rule_id: format!("{kind}.test"),
+            rule_ids: Vec::new(),
+            kind: kind.into(),
+            kind_name: String::new(),
+            title: String::new(),
+            severity,
+            confidence: 0.7,
+            start: 0,
+            end: 0,
+            quote: String::new(),
+            signal: String::new(),
+            signal_start: 0,
+            signal_end: 0,
+            clause: String::new(),
+            question: String::new(),
+            basis: Vec::new(),
+            amounts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_point_of_a_single_type_kind_adds_that_type() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let cfg = Config::default();
+        let set = RuleSet::load(&root.join("rules"), &cfg).expect("shipped rules load");
+        let doc = crate::ingest::read_bytes(
+            "讲话.txt",
+            "在网格化工作推进会上的讲话\n网格员由各村推荐后直接上岗。".as_bytes(),
+            &cfg.limits,
+        )
+        .expect("text reads");
+        let mut classes = classify(&doc, &[], &cfg);
+        let mut types = selected(&classes);
+        assert!(!types.contains(&DecisionType::Personnel));
+        // A low point, or a kind spanning several types, says nothing on its own.
+        let weak = [
+            finding("personnel.recruitment_irregular", Severity::Low),
+            finding("procedure.collective_decision_missing", Severity::High),
+        ];
+        implied_types(&set, &weak, &mut classes, &mut types);
+        assert!(!types.contains(&DecisionType::Personnel));
+        let strong = [finding("personnel.recruitment_irregular", Severity::Medium)];
+        implied_types(&set, &strong, &mut classes, &mut types);
+        assert!(types.contains(&DecisionType::Personnel));
+        let c = classes
+            .iter()
+            .find(|c| c.decision_type == DecisionType::Personnel)
+            .expect("personnel row");
+        assert!(c.selected && c.cues.iter().any(|q| q.starts_with("问询点")));
+        // The types stay in canonical order.
+        assert!(types.windows(2).all(|w| w[0] < w[1]));
+    }
 
     fn ex(text: &str, signal: &str) -> String {
         let a = text.find(signal).expect("signal in text");
