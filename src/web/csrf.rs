@@ -29,8 +29,9 @@ pub fn rejected() -> WebError {
 
 /// Passes a request that no browser marked as coming from another site: an
 /// `Origin` naming a different host than `Host`, or `Sec-Fetch-Site: cross-site`
-/// (or `same-site`: another port or subdomain of the same site), is a 403. Requests without either header (command-line clients, old
-/// browsers) pass; SameSite cookies do the rest.
+/// (or `same-site`: another port or subdomain of the same site), is a 403.
+/// Requests without either header (command-line clients, old browsers) pass;
+/// SameSite cookies do the rest.
 pub struct SameOrigin;
 
 impl<S: Send + Sync> FromRequestParts<S> for SameOrigin {
