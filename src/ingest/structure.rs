@@ -347,9 +347,9 @@ fn article(t: &str) -> Option<String> {
 fn chapter(t: &str) -> Option<(String, u8)> {
     if let Some(rest) = t.strip_prefix("议题") {
         let (num, _, rest) = take_number(rest.trim_start())?;
-        let rest = rest.trim_start();
+        // The separator is read before trimming: "议题三 关于……" uses a space.
         let sep = rest.chars().next()?;
-        let heading_like = matches!(sep, '：' | ':' | '、' | '．' | '.' | ' ')
+        let heading_like = (sep.is_whitespace() || matches!(sep, '：' | ':' | '、' | '．' | '.'))
             && rest.chars().count() <= 60
             && !rest.contains('。');
         return heading_like.then(|| (format!("议题{num}"), 1));
@@ -981,6 +981,13 @@ mod tests {
         // 议题材料 is a word, not an agenda marker.
         assert_eq!(d.blocks[6].kind, BlockKind::Paragraph);
         assert_offsets_match_chars(&d);
+        let spaced = doc(&[
+            "议题汇总",
+            "议题三 关于城区停车收费的议题",
+            "拟上调收费标准。",
+        ]);
+        assert_eq!(spaced.blocks[1].kind, BlockKind::Heading);
+        assert_eq!(spaced.blocks[2].clause, "议题三");
     }
 
     #[test]
