@@ -7,6 +7,7 @@
 
 pub mod amount;
 pub mod decision;
+pub mod person;
 pub mod revision;
 
 use serde::Serialize;

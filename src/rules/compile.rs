@@ -269,6 +269,8 @@ pub struct Cond {
     pub side: Option<Side>,
     pub amount: Option<AmountCond>,
     pub compare: Option<CompareCond>,
+    /// See [`super::model::ConditionDef::same_person`].
+    pub same_person: bool,
     pub or: Vec<Cond>,
     pub and: Vec<Cond>,
 }
@@ -926,6 +928,10 @@ impl Ctx<'_> {
         if def.count.is_some() && any.is_none() {
             self.problem(format!("{what}：count 只能与 any 一起使用"));
         }
+        let same_person = def.same_person.unwrap_or(false);
+        if same_person && any.is_none() && all.is_none() && none.is_none() {
+            self.problem(format!("{what}：same_person 只能与 any/all/none 一起使用"));
+        }
         if def.or.as_ref().is_some_and(|o| o.is_empty()) {
             self.problem(format!("{what}：or 列表为空"));
         }
@@ -940,6 +946,7 @@ impl Ctx<'_> {
             side: def.side,
             amount,
             compare,
+            same_person,
             or,
             and,
         }

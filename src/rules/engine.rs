@@ -15,6 +15,7 @@
 
 use crate::analyze::amount::Amount;
 use crate::analyze::decision::DecisionType;
+use crate::analyze::person;
 use crate::ingest::{BlockKind, Document};
 
 use std::cell::{OnceCell, RefCell};
@@ -845,8 +846,27 @@ impl<'a> Prepared<'a> {
             }
         };
         let where_ = format!("{:?} [{}..{}]", c.scope, lo, hi);
+        // With `same_person`, only occurrences in sentences naming someone the
+        // signal's sentence names count; everything is found first, then filtered.
+        let people = c.same_person.then(|| {
+            let (s, e) = self.sentence(anchor.0);
+            person::keys(&self.text()[s..e])
+        });
+        let linked = |found: Vec<(usize, usize)>| -> Vec<(usize, usize)> {
+            match &people {
+                None => found,
+                Some(keys) => found
+                    .into_iter()
+                    .filter(|&(s, _)| {
+                        let (a, b) = self.sentence(s);
+                        person::names_any(&self.text()[a..b], keys)
+                    })
+                    .collect(),
+            }
+        };
+        let limit = |n: usize| if people.is_some() { usize::MAX } else { n };
         if let Some(any) = &c.any {
-            let found = self.find(any.flat(), lo, hi, pol, c.count);
+            let found = linked(self.find(any.flat(), lo, hi, pol, limit(c.count)));
             let ok = found.len() >= c.count;
             log(
                 ok,
@@ -861,7 +881,7 @@ impl<'a> Prepared<'a> {
         }
         if let Some(all) = &c.all {
             for g in &all.groups {
-                let found = self.find(g.iter().copied(), lo, hi, pol, 1);
+                let found = linked(self.find(g.iter().copied(), lo, hi, pol, limit(1)));
                 if found.is_empty() {
                     log(false, format!("all：{where_} 内缺少其中一项"));
                     return false;
@@ -870,7 +890,7 @@ impl<'a> Prepared<'a> {
             log(true, format!("all：{where_} 内各项均出现"));
         }
         if let Some(none) = &c.none {
-            let found = self.find(none.flat(), lo, hi, Polarity::Safeguard, 1);
+            let found = linked(self.find(none.flat(), lo, hi, Polarity::Safeguard, limit(1)));
             if let Some(&(s, e)) = found.first() {
                 log(
                     false,

@@ -110,6 +110,10 @@ pub struct ConditionDef {
     /// label (出让价款 1900万元) against one the scope gives under a `right` label
     /// (评估值 2860万元).
     pub compare: Option<CompareDef>,
+    /// `any`/`all`/`none` terms count only in sentences naming a person the
+    /// signal's sentence names (刘某某, 副局长王明远): ties a relation stated in
+    /// one sentence to a role stated in another.
+    pub same_person: Option<bool>,
     pub or: Option<Vec<ConditionDef>>,
     pub and: Option<Vec<ConditionDef>>,
 }

@@ -275,3 +275,37 @@ fn a_compare_reads_labelled_amounts_on_both_sides() {
     let results = examples::run(&set);
     assert!(results.iter().all(|r| r.passed()), "{results:#?}");
 }
+
+#[test]
+fn same_person_ties_a_relation_in_one_sentence_to_a_role_in_another() {
+    let linked = GOOD
+        .replace("id = \"t.direct\"", "id = \"t.recusal\"")
+        .replace("kind = \"procurement.bidding_evasion\"", "kind = \"procedure.recusal_missing\"")
+        .replace("signal = [\"直接委托\"]", "signal = [\"牵头\"]")
+        .replace(
+            "unless = [ { scope = \"document\", any = [\"公开招标\"] } ]",
+            "require = [ { scope = \"document\", any = [\"妻弟\", \"侄女\"], same_person = true } ]\n\
+             unless = [ { scope = \"document\", any = [\"回避\"], same_person = true } ]",
+        )
+        .replace(
+            "{ text = \"第五条 工程直接委托县城投公司实施。\", evidence = \"直接委托\" },\n  { text = \"由县住建局直接委托设计单位。\", evidence = \"直接委托\" },",
+            "{ text = \"一、李某某系集团副总经理王明远的妻弟，在该公司任职。\\n二、评审小组由副总经理王明远牵头。\", evidence = \"牵头\" },\n  { text = \"洽谈由刘某某牵头。刘某某的侄女在乙方任财务。\", evidence = \"牵头\" },",
+        )
+        .replace(
+            "negative = [\"第五条 工程严禁直接委托。\", \"工程直接委托。\\n第六条 施工单位公开招标确定。\"]",
+            // A relative of someone else; the same person, who steps aside; a role
+            // sentence that names nobody.
+            "negative = [\"一、李某某系集团副总经理王明远的妻弟。\\n二、评审小组由副总经理赵建国牵头。\", \"刘某某的侄女在乙方任财务。洽谈由刘某某牵头，刘某某已申请回避。\", \"王某的妻弟在乙方任职。评审小组由集团牵头组建。\"]",
+        );
+    let dir = dir_with_pack(&linked);
+    let set = RuleSet::load(dir.path(), &CONFIG).expect("loads");
+    let results = examples::run(&set);
+    assert!(results.iter().all(|r| r.passed()), "{results:#?}");
+
+    let bare = GOOD.replace(
+        "unless = [ { scope = \"document\", any = [\"公开招标\"] } ]",
+        "unless = [ { scope = \"document\", same_person = true } ]",
+    );
+    let msg = load_err(&bare);
+    assert!(msg.contains("same_person"), "{msg}");
+}
