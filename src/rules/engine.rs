@@ -137,6 +137,37 @@ const CONDITIONAL_TAILS: &[&str] = &[
 
 const LIST_WORDS: &[&str] = &["下列", "以下", "如下", "行为", "情形"];
 
+/// Titles of documents written to rectify problems found before.
+const RECTIFICATION_TITLES: &[&str] = &["整改", "问题清单", "自查报告", "反馈意见"];
+
+/// In such a document, sentences that report a problem found, or its ending.
+const REPORTED_PROBLEM: &[&str] = &[
+    "问题表现",
+    "存在问题",
+    "存在的问题",
+    "主要问题",
+    "审计发现",
+    "审计指出",
+    "巡察发现",
+    "巡察指出",
+    "检查发现",
+    "督查发现",
+    "经查",
+    "查实",
+    "已停止",
+    "已叫停",
+    "已清退",
+    "已收回",
+    "已追回",
+    "已退回",
+    "已纠正",
+];
+
+/// Acts that reverse a reported problem (a claim such as 已完成整改 is not one).
+const REVERSALS: &[&str] = &[
+    "停止", "叫停", "清退", "收回", "追回", "退回", "纠正", "归还", "追缴", "撤销", "解除",
+];
+
 /// How term occurrences are read: as risk evidence (prohibited mentions do not
 /// count) or as safeguards (negated mentions do not count).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -672,6 +703,9 @@ impl<'a> Prepared<'a> {
     }
 
     fn prohibited_uncached(&self, s: usize, e: usize) -> bool {
+        if self.reported_problem(s) {
+            return true;
+        }
         let frag = self.fragment_before(s, 24);
         if PROHIBITIONS.iter().any(|p| frag.contains(p)) {
             return true;
@@ -738,6 +772,37 @@ impl<'a> Prepared<'a> {
             }
         }
         false
+    }
+
+    /// Whether the mention at `s` describes a problem that a rectification report
+    /// sets out in order to fix it ("问题表现：……以节日慰问名义发放购物卡", "集团已停止
+    /// 发放购物卡"): the draft does not propose the act, it reports and ends it.
+    /// Only in a document titled as such (整改方案、整改报告、问题清单 …), and only in
+    /// sentences that say so, so that a new arrangement among its measures still
+    /// counts.
+    fn reported_problem(&self, s: usize) -> bool {
+        let Some(title) = &self.doc.title else {
+            return false;
+        };
+        if !RECTIFICATION_TITLES.iter().any(|t| title.contains(t)) {
+            return false;
+        }
+        let (a, b) = self.sentence(s);
+        let sentence = self.text()[a..b].trim_end();
+        let reported = REPORTED_PROBLEM.iter().any(|m| sentence.contains(m))
+            || sentence.trim_end_matches(['。', '；']).ends_with("问题");
+        // Reported *and* reversed under the same heading: a problem "rectified" by
+        // ratifying it (补编方案, 作为决策依据) or by keeping the money where it is
+        // (不再收回) is still a question for the meeting.
+        let (ss, se) = self.section(s);
+        let section = &self.text()[ss..se];
+        reported
+            && REVERSALS.iter().any(|r| {
+                section.match_indices(r).any(|(i, _)| {
+                    let before: String = section[..i].chars().rev().take(2).collect();
+                    !before.contains('未') && !before.contains('不')
+                })
+            })
     }
 
     /// Whether the safeguard mention at `(s, e)` is negated ("未经公开招标").

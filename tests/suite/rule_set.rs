@@ -309,3 +309,27 @@ fn same_person_ties_a_relation_in_one_sentence_to_a_role_in_another() {
     let msg = load_err(&bare);
     assert!(msg.contains("same_person"), "{msg}");
 }
+
+#[test]
+fn a_problem_reported_and_reversed_in_a_rectification_report_is_not_risk_evidence() {
+    let pack = GOOD
+        .replace("signal = [\"直接委托\"]", "signal = [\"购物卡\"]")
+        .replace(
+            "unless = [ { scope = \"document\", any = [\"公开招标\"] } ]",
+            "unless = [ { scope = \"sentence\", any = [\"批准\"] } ]",
+        )
+        .replace(
+            "{ text = \"第五条 工程直接委托县城投公司实施。\", evidence = \"直接委托\" },\n  { text = \"由县住建局直接委托设计单位。\", evidence = \"直接委托\" },",
+            // A proposal; and a "rectification" that ratifies instead of reversing.
+            "{ text = \"关于春节慰问职工的请示\\n集团拟以节日慰问名义向职工发放购物卡。\", evidence = \"购物卡\" },\n  \
+             { text = \"福利费使用问题整改报告\\n一、福利费问题\\n审计发现：集团向职工发放购物卡12万元。\\n整改情况：已补办审批手续，不再收回。\", evidence = \"购物卡\" },",
+        )
+        .replace(
+            "negative = [\"第五条 工程严禁直接委托。\", \"工程直接委托。\\n第六条 施工单位公开招标确定。\"]",
+            "negative = [\"福利费使用问题整改方案\\n一、以节日慰问名义发放购物卡问题\\n问题表现：集团向职工发放购物卡12万元。\\n整改措施：已全部清退，集团已停止发放购物卡。\", \"关于春节慰问职工的请示\\n集团严禁发放购物卡。\"]",
+        );
+    let dir = dir_with_pack(&pack);
+    let set = RuleSet::load(dir.path(), &CONFIG).expect("loads");
+    let results = examples::run(&set);
+    assert!(results.iter().all(|r| r.passed()), "{results:#?}");
+}
