@@ -102,9 +102,17 @@ pub fn keys(sentence: &str) -> Vec<String> {
             push(key);
             continue;
         }
-        // 刘志远同志: the surname two or three characters before 同志.
+        // 刘志远同志: the surname two or three characters before 同志 — two when a
+        // post comes just before them (主任王明同志).
         if c == '同' && chars.get(i + 1) == Some(&'志') {
-            for back in [3, 2] {
+            let after_post = |back: usize| {
+                i >= back && {
+                    let before: String = chars[..i - back].iter().collect();
+                    POSTS.iter().any(|p| before.ends_with(p))
+                }
+            };
+            let tries: &[usize] = if after_post(2) { &[2] } else { &[3, 2] };
+            for &back in tries {
                 if i >= back
                     && is_surname(chars[i - back])
                     && chars[i - back + 1..i]
@@ -163,6 +171,7 @@ mod tests {
             ["李明"]
         );
         assert_eq!(keys("刘志远同志任组长"), ["刘志"]);
+        assert_eq!(keys("由办公室主任王明同志负责"), ["王明"]);
     }
 
     #[test]
