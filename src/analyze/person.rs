@@ -9,9 +9,9 @@
 //! - in full after a post (副局长刘志远, 董事长李明远) or before 同志 (刘志远同志).
 //!
 //! A name is reduced to a *key* that another sentence must contain: the whole
-//! anonymised form, or the surname and first given character of a full name (the
-//! given name may be one or two characters, and a later sentence may write the
-//! post before it or not at all).
+//! anonymised form, or the full name as read (its length is told by what follows
+//! it: 李明负责 is 李明, 李明远牵头 is 李明远), so that 徐建华 and 徐建东 stay two
+//! people. A later sentence may write the post before the name or not at all.
 
 /// Common single-character surnames: a full name is recognised only when it starts
 /// with one, so that "经理办公会" or "主任会议" is not read as a person.
@@ -119,7 +119,7 @@ pub fn keys(sentence: &str) -> Vec<String> {
                         .iter()
                         .all(|&g| is_han(g) && g != '某')
                 {
-                    push(format!("{}{}", chars[i - back], chars[i - back + 1]));
+                    push(chars[i - back..i].iter().collect());
                     break;
                 }
             }
@@ -138,8 +138,12 @@ pub fn keys(sentence: &str) -> Vec<String> {
                 continue;
             }
             let ends_name = |i: usize| rest.get(i).is_none_or(|&c| AFTER_NAME.contains(c));
-            if ends_name(2) || (rest.get(2).is_some_and(|&c| is_han(c)) && ends_name(3)) {
+            if ends_name(2) {
                 push(format!("{s}{g}"));
+            } else if let Some(&g2) = rest.get(2).filter(|&&c| is_han(c))
+                && ends_name(3)
+            {
+                push(format!("{s}{g}{g2}"));
             }
         }
     }
@@ -162,15 +166,19 @@ mod tests {
 
     #[test]
     fn anonymised_and_full_names_are_recognised() {
-        assert_eq!(keys("李某某系集团副总经理王明远的妻弟"), ["李某某", "王明"]);
+        assert_eq!(
+            keys("李某某系集团副总经理王明远的妻弟"),
+            ["李某某", "王明远"]
+        );
         assert_eq!(keys("方某某系副总经理方某军的外甥"), ["方某某", "方某军"]);
         assert_eq!(keys("由王某负责联系"), ["王某"]);
-        assert_eq!(keys("由我局副局长刘志远同志牵头负责"), ["刘志"]);
+        assert_eq!(keys("由我局副局长刘志远同志牵头负责"), ["刘志远"]);
         assert_eq!(
             keys("评审组由副总经理李明远牵头，成员有会计师王芳、"),
-            ["李明"]
+            ["李明远"]
         );
-        assert_eq!(keys("刘志远同志任组长"), ["刘志"]);
+        assert_eq!(keys("由副局长李明负责"), ["李明"]);
+        assert_eq!(keys("刘志远同志任组长"), ["刘志远"]);
         assert_eq!(keys("由办公室主任王明同志负责"), ["王明"]);
     }
 
@@ -189,5 +197,6 @@ mod tests {
         let k = keys("评审小组由副总经理李明远牵头");
         assert!(names_any("李明远的妻弟在该公司任职", &k));
         assert!(!names_any("李某某的妻弟在该公司任职", &k));
+        assert!(!names_any("李明达的妻弟在该公司任职", &k));
     }
 }
