@@ -149,6 +149,23 @@ positive = [
 negative = ["第五条 工程严禁直接委托。", "工程直接委托。\n第六条 施工单位公开招标确定。"]
 "#;
 
+/// The example lines of `GOOD`, for tests that swap in their own examples.
+const GOOD_POSITIVES: &str = "{ text = \"第五条 工程直接委托县城投公司实施。\", evidence = \"直接委托\" },\n  { text = \"由县住建局直接委托设计单位。\", evidence = \"直接委托\" },";
+const GOOD_NEGATIVES: &str = "negative = [\"第五条 工程严禁直接委托。\", \"工程直接委托。\\n第六条 施工单位公开招标确定。\"]";
+
+#[test]
+fn the_example_lines_tests_replace_are_those_of_good() {
+    assert!(GOOD.contains(GOOD_POSITIVES) && GOOD.contains(GOOD_NEGATIVES));
+}
+
+/// Loads `pack` and asserts that every one of its examples passes.
+fn assert_examples_pass(pack: &str) {
+    let dir = dir_with_pack(pack);
+    let set = RuleSet::load(dir.path(), &CONFIG).expect("loads");
+    let results = examples::run(&set);
+    assert!(results.iter().all(|r| r.passed()), "{results:#?}");
+}
+
 fn load_err(pack: &str) -> String {
     let dir = dir_with_pack(pack);
     match RuleSet::load(dir.path(), &CONFIG) {
@@ -261,19 +278,16 @@ fn a_compare_reads_labelled_amounts_on_both_sides() {
             "require = [ { scope = \"document\", compare = { left = [\"定为\"], right = [\"评估值\"], below = 0.9 } } ]",
         )
         .replace(
-            "{ text = \"第五条 工程直接委托县城投公司实施。\", evidence = \"直接委托\" },\n  { text = \"由县住建局直接委托设计单位。\", evidence = \"直接委托\" },",
+            GOOD_POSITIVES,
             "{ text = \"一、经营权评估值为2860万元。\\n二、出让价款定为1900万元。\", evidence = \"出让价款定为1900万元\" },\n  { text = \"（一）评估值为100万元，出让价款定为80万元。\", evidence = \"出让价款定为80万元\" },",
         )
         .replace(
-            "negative = [\"第五条 工程严禁直接委托。\", \"工程直接委托。\\n第六条 施工单位公开招标确定。\"]",
+            GOOD_NEGATIVES,
             // At 95% of the appraisal; a price with no appraisal to compare with;
             // an appraisal that labels the price itself (nearest label wins).
             "negative = [\"一、评估值为2000万元。\\n二、出让价款定为1900万元。\", \"二、出让价款定为1900万元。\", \"二、出让价款按评估值2000万元确定。\"]",
         );
-    let dir = dir_with_pack(&cheap);
-    let set = RuleSet::load(dir.path(), &CONFIG).expect("loads");
-    let results = examples::run(&set);
-    assert!(results.iter().all(|r| r.passed()), "{results:#?}");
+    assert_examples_pass(&cheap);
 }
 
 #[test]
@@ -288,19 +302,16 @@ fn same_person_ties_a_relation_in_one_sentence_to_a_role_in_another() {
              unless = [ { scope = \"document\", any = [\"回避\"], same_person = true } ]",
         )
         .replace(
-            "{ text = \"第五条 工程直接委托县城投公司实施。\", evidence = \"直接委托\" },\n  { text = \"由县住建局直接委托设计单位。\", evidence = \"直接委托\" },",
+            GOOD_POSITIVES,
             "{ text = \"一、李某某系集团副总经理王明远的妻弟，在该公司任职。\\n二、评审小组由副总经理王明远牵头。\", evidence = \"牵头\" },\n  { text = \"洽谈由刘某某牵头。刘某某的侄女在乙方任财务。\", evidence = \"牵头\" },",
         )
         .replace(
-            "negative = [\"第五条 工程严禁直接委托。\", \"工程直接委托。\\n第六条 施工单位公开招标确定。\"]",
+            GOOD_NEGATIVES,
             // A relative of someone else; the same person, who steps aside; a role
             // sentence that names nobody.
             "negative = [\"一、李某某系集团副总经理王明远的妻弟。\\n二、评审小组由副总经理赵建国牵头。\", \"刘某某的侄女在乙方任财务。洽谈由刘某某牵头，刘某某已申请回避。\", \"王某的妻弟在乙方任职。评审小组由集团牵头组建。\"]",
         );
-    let dir = dir_with_pack(&linked);
-    let set = RuleSet::load(dir.path(), &CONFIG).expect("loads");
-    let results = examples::run(&set);
-    assert!(results.iter().all(|r| r.passed()), "{results:#?}");
+    assert_examples_pass(&linked);
 
     let bare = GOOD.replace(
         "unless = [ { scope = \"document\", any = [\"公开招标\"] } ]",
@@ -319,17 +330,14 @@ fn a_problem_reported_and_reversed_in_a_rectification_report_is_not_risk_evidenc
             "unless = [ { scope = \"sentence\", any = [\"批准\"] } ]",
         )
         .replace(
-            "{ text = \"第五条 工程直接委托县城投公司实施。\", evidence = \"直接委托\" },\n  { text = \"由县住建局直接委托设计单位。\", evidence = \"直接委托\" },",
+            GOOD_POSITIVES,
             // A proposal; and a "rectification" that ratifies instead of reversing.
             "{ text = \"关于春节慰问职工的请示\\n集团拟以节日慰问名义向职工发放购物卡。\", evidence = \"购物卡\" },\n  \
              { text = \"福利费使用问题整改报告\\n一、福利费问题\\n审计发现：集团向职工发放购物卡12万元。\\n整改情况：已补办审批手续，不再收回。\", evidence = \"购物卡\" },",
         )
         .replace(
-            "negative = [\"第五条 工程严禁直接委托。\", \"工程直接委托。\\n第六条 施工单位公开招标确定。\"]",
+            GOOD_NEGATIVES,
             "negative = [\"福利费使用问题整改方案\\n一、以节日慰问名义发放购物卡问题\\n问题表现：集团向职工发放购物卡12万元。\\n整改措施：已全部清退，集团已停止发放购物卡。\", \"关于春节慰问职工的请示\\n集团严禁发放购物卡。\"]",
         );
-    let dir = dir_with_pack(&pack);
-    let set = RuleSet::load(dir.path(), &CONFIG).expect("loads");
-    let results = examples::run(&set);
-    assert!(results.iter().all(|r| r.passed()), "{results:#?}");
+    assert_examples_pass(&pack);
 }
