@@ -1,7 +1,8 @@
 //! Analysis: a structured document → a report of inquiry points.
 //!
-//! The pipeline is segment → amounts → 三重一大 classification → one scan of all rule
-//! terms → rule evaluation → findings. Findings of one kind whose evidence overlaps
+//! The pipeline is amounts → 三重一大 classification → one scan of all rule terms
+//! (segmenting, with jieba, the lines where a word-bounded term needs it) → rule
+//! evaluation → findings. Findings of one kind whose evidence overlaps
 //! merge into one inquiry point (a reviewer raises one question per issue, however
 //! many rules saw it), and points are ordered by severity, then position.
 
@@ -17,7 +18,6 @@ use crate::ingest::Document;
 use crate::rules::RuleSet;
 use crate::rules::engine::{Prepared, RawFinding, scan};
 use crate::rules::model::Severity;
-use crate::segment::segmenter;
 
 use amount::{Amount, find_amounts, format_yuan};
 use decision::{Classification, DecisionType, classify, selected};
@@ -52,7 +52,6 @@ pub struct Finding {
 pub struct Analysis {
     pub title: Option<String>,
     pub chars: usize,
-    pub tokens: usize,
     pub decision_types: Vec<DecisionType>,
     pub classification: Vec<Classification>,
     pub amounts: Vec<AmountOut>,
@@ -68,10 +67,10 @@ pub struct AmountOut {
     pub end: usize,
 }
 
-/// What the rules need from the stages before them: word boundaries, amounts and
-/// the 三重一大 classification of one document.
+/// What the rules need from the stages before them: the amounts and the 三重一大
+/// classification of one document. (Word boundaries are segmented by the scan,
+/// on the lines whose word-bounded terms need them.)
 pub struct Staged {
-    pub boundaries: Vec<usize>,
     pub amounts: Vec<Amount>,
     pub classification: Vec<Classification>,
     pub types: Vec<DecisionType>,
@@ -79,12 +78,10 @@ pub struct Staged {
 
 impl Staged {
     pub fn new(doc: &Document, cfg: &Config) -> Staged {
-        let boundaries = segmenter().boundaries(&doc.text);
         let amounts = find_amounts(&doc.text);
         let classification = classify(doc, &amounts, cfg);
         let types = selected(&classification);
         Staged {
-            boundaries,
             amounts,
             classification,
             types,
@@ -93,7 +90,7 @@ impl Staged {
 
     /// Scans `doc` with the rule set's terms, ready for rule evaluation.
     pub fn prepare<'a>(&'a self, doc: &'a Document, rules: &'a RuleSet) -> Prepared<'a> {
-        let occ = scan(&rules.matcher, &doc.text, Some(&self.boundaries));
+        let occ = scan(&rules.matcher, &doc.text, true);
         Prepared::new(doc, occ, &self.amounts, &self.types)
     }
 }
@@ -105,7 +102,6 @@ pub fn analyze(doc: &Document, rules: &RuleSet, cfg: &Config) -> Analysis {
     let raw = prep.run_all(rules);
     let findings = build_findings(&prep, rules, raw);
     let Staged {
-        boundaries,
         amounts,
         mut classification,
         mut types,
@@ -114,7 +110,6 @@ pub fn analyze(doc: &Document, rules: &RuleSet, cfg: &Config) -> Analysis {
     Analysis {
         title: doc.title.clone(),
         chars: doc.text.chars().count(),
-        tokens: boundaries.len().saturating_sub(1),
         amounts: amounts
             .iter()
             .map(|a| AmountOut {

@@ -20,11 +20,13 @@ use crate::ingest::{BlockKind, Document};
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
+use std::thread::LocalKey;
 
 use regex_automata::Input;
 
 use super::compile::{
-    CompareCond, Cond, GroupReach, Matcher, NO_KEY, PatId, RegexPlan, Rule, RuleSet, Terms,
+    CompareCond, Cond, GroupReach, HIT_INDEX, Matcher, NO_KEY, PatId, RegexPlan, Rule, RuleSet,
+    Terms, unpack_hit,
 };
 use super::model::{Scope, Side, SignalPlace};
 
@@ -193,65 +195,187 @@ pub struct Occurrences<'m> {
     /// (`Matcher::ac_set_key`): a hit is stored once, however many groups share the
     /// literal (决定 is in dozens).
     hits: Grouped<usize>,
+    /// By literal group, found on the group's first use in this document.
+    live: RefCell<LiveGroups>,
+    /// The keys of `hits` that occurred, as a bit set.
+    occurred: Vec<u64>,
     newlines: Vec<usize>,
-    boundaries: Option<Vec<usize>>,
+    /// Jieba word boundaries for `w:` terms; `None` when they match like plain terms.
+    words: Option<Words>,
+}
+
+/// Jieba word boundaries of the lines a word-bounded (`w:`) term occurs on,
+/// segmented on first need. Segmenting whole drafts cost more than the rest of the
+/// analysis did (the shipped rules have two `w:` terms, on a few lines), and a
+/// line segmented alone has the tokens it has in the whole text: jieba first cuts
+/// its input into runs of Chinese characters, letters and digits, and builds words
+/// within a run, so no word spans a line break.
+#[derive(Default)]
+struct Words {
+    /// Token ends by line start, in offsets into the whole text.
+    lines: RefCell<HashMap<usize, Vec<usize>>>,
+}
+
+impl Words {
+    /// Whether `span` of `text` starts and ends on jieba word boundaries.
+    fn on_words(&self, text: &str, (s, e): (usize, usize)) -> bool {
+        let lo = text[..s].rfind('\n').map_or(0, |i| i + 1);
+        let hi = text[e..].find('\n').map_or(text.len(), |i| e + i);
+        let mut lines = self.lines.borrow_mut();
+        let b = lines.entry(lo).or_insert_with(|| {
+            let mut b = crate::segment::segmenter().boundaries(&text[lo..hi]);
+            for x in &mut b {
+                *x += lo;
+            }
+            b
+        });
+        b.binary_search(&s).is_ok() && b.binary_search(&e).is_ok()
+    }
+}
+
+/// The literals of each regex literal group that occur in one document, with
+/// their hits counted. A group lists every form of a word (the kinship group has
+/// seventy), few of which a draft contains, and the plans ask about a group at
+/// every pivot: looking at each member each time cost more than the search.
+struct LiveGroups {
+    /// By group: its range in `keys` (end + 1, so that 0 means not yet seen) and
+    /// its hit count.
+    at: Table<(u32, u32, u32)>,
+    keys: Vec<u32>,
+}
+
+type Pool<T> = LocalKey<RefCell<Vec<Vec<T>>>>;
+
+thread_local! {
+    static SLOT_TABLES: RefCell<Vec<Vec<(u32, u32)>>> = const { RefCell::new(Vec::new()) };
+    static GROUP_TABLES: RefCell<Vec<Vec<(u32, u32, u32)>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A table with an entry for every key of the rule set (term, literal, group),
+/// of which a document sets a few hundred. Allocating and zeroing such tables
+/// (thousands of entries, several per document) cost more than filling them did,
+/// so a finished document's table goes back to a per-thread pool with just the
+/// entries it set reset to the default.
+struct Table<T: Copy + Default + PartialEq + 'static> {
+    entries: Vec<T>,
+    touched: Vec<u32>,
+    pool: &'static Pool<T>,
+}
+
+impl<T: Copy + Default + PartialEq + 'static> Table<T> {
+    fn new(len: usize, pool: &'static Pool<T>) -> Table<T> {
+        let reused = pool
+            .try_with(|p| {
+                let mut p = p.borrow_mut();
+                let i = p.iter().position(|t| t.len() == len)?;
+                Some(p.swap_remove(i))
+            })
+            .ok()
+            .flatten();
+        Table {
+            entries: reused.unwrap_or_else(|| vec![T::default(); len]),
+            touched: Vec::new(),
+            pool,
+        }
+    }
+
+    fn get(&self, k: usize) -> T {
+        self.entries[k]
+    }
+
+    fn set(&mut self, k: usize, v: T) {
+        if self.entries[k] == T::default() {
+            self.touched.push(k as u32);
+        }
+        self.entries[k] = v;
+    }
+}
+
+impl<T: Copy + Default + PartialEq + 'static> Drop for Table<T> {
+    fn drop(&mut self) {
+        for &k in &self.touched {
+            self.entries[k as usize] = T::default();
+        }
+        let entries = std::mem::take(&mut self.entries);
+        if entries.is_empty() {
+            return;
+        }
+        // A few tables per rule set in use on this thread are enough.
+        let _ = self.pool.try_with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < 8 {
+                p.push(entries);
+            }
+        });
+    }
 }
 
 /// Values grouped by a dense key, in two allocations however many keys there are:
 /// a scan touches a few hundred of the rule set's thousands of terms, and a vector
 /// per term (allocated, grown and freed per document) cost more than the search.
 struct Grouped<T> {
-    offsets: Vec<u32>,
+    /// By key: where its values start in `values`, and how many there are.
+    slots: Table<(u32, u32)>,
     values: Vec<T>,
 }
 
 impl<T: Copy + Ord> Grouped<T> {
-    /// Groups `pairs` (key, value) for keys `0..keys`, each group sorted. A
-    /// counting sort: the automaton reports thousands of hits per document, and a
-    /// comparison sort of all of them cost more than the search itself.
+    /// Groups `pairs` (key, value) for keys `0..keys`, keeping their order within
+    /// a key; callers pass each key's values in ascending order (the automaton
+    /// reports a literal's hits left to right, regex matches are sorted). A
+    /// counting sort over the keys that occur: the automaton reports thousands of
+    /// hits per document, and a comparison sort of all of them cost more than the
+    /// search itself.
     #[inline(never)]
     fn build(keys: usize, pairs: Vec<(u32, T)>) -> Grouped<T> {
-        let mut offsets = vec![0u32; keys + 1];
+        let mut slots = Table::new(keys, &SLOT_TABLES);
         for &(k, _) in &pairs {
-            offsets[k as usize + 1] += 1;
+            let n = &mut slots.entries[k as usize].1;
+            if *n == 0 {
+                slots.touched.push(k);
+            }
+            *n += 1;
         }
-        for i in 0..keys {
-            offsets[i + 1] += offsets[i];
+        // Each key's run of values, then its count again as a cursor.
+        let mut at = 0;
+        for i in 0..slots.touched.len() {
+            let k = slots.touched[i] as usize;
+            let (_, n) = slots.entries[k];
+            slots.entries[k] = (at, 0);
+            at += n;
         }
         let Some(&(_, fill)) = pairs.first() else {
             return Grouped {
-                offsets,
+                slots,
                 values: Vec::new(),
             };
         };
         let mut values = vec![fill; pairs.len()];
-        let mut cursor = offsets.clone();
-        // Each key is one literal or one pattern, whose hits arrive in order, so
-        // groups come sorted; a group found out of order while placing (a guard,
-        // comparing neighbours only) is sorted afterwards, so that no per-key pass
-        // is needed (the rule set has thousands of keys, a document touches a few
-        // hundred). Nothing repeats: the automaton reports each (literal, position)
-        // once and regex matches do not overlap.
-        let mut unsorted = Vec::new();
         for (k, v) in pairs {
-            let k = k as usize;
-            let c = cursor[k] as usize;
-            if c > offsets[k] as usize && values[c - 1] > v {
-                unsorted.push(k);
-            }
-            values[c] = v;
-            cursor[k] += 1;
+            let (start, n) = &mut slots.entries[k as usize];
+            values[(*start + *n) as usize] = v;
+            *n += 1;
         }
-        unsorted.sort_unstable();
-        unsorted.dedup();
-        for k in unsorted {
-            values[offsets[k] as usize..offsets[k + 1] as usize].sort_unstable();
-        }
-        Grouped { offsets, values }
+        let grouped = Grouped { slots, values };
+        debug_assert!(
+            grouped
+                .slots
+                .touched
+                .iter()
+                .all(|&k| grouped.get(k as usize).is_sorted()),
+            "values of a key must arrive in order"
+        );
+        grouped
     }
 
     fn get(&self, k: usize) -> &[T] {
-        &self.values[self.offsets[k] as usize..self.offsets[k + 1] as usize]
+        let (start, n) = self.slots.get(k);
+        &self.values[start as usize..(start + n) as usize]
+    }
+
+    /// The keys that have values, in no particular order.
+    fn keys(&self) -> impl Iterator<Item = usize> + '_ {
+        self.slots.touched.iter().map(|&k| k as usize)
     }
 }
 
@@ -262,7 +386,7 @@ impl Occurrences<'_> {
         match m.lazy_regex[p as usize] {
             Some(slot) => self.lazy[slot].get_or_init(|| {
                 let mut out = self.run_regex(m.lazy_regexes[slot], text);
-                self.word_filter(p, &mut out);
+                self.word_filter(p, text, &mut out);
                 out.sort_unstable();
                 out.dedup();
                 out
@@ -271,21 +395,46 @@ impl Occurrences<'_> {
         }
     }
 
-    fn word_filter(&self, p: PatId, v: &mut Vec<(usize, usize)>) {
-        if self.matcher.patterns[p as usize].word {
-            v.retain(|&span| on_words(self.boundaries.as_deref(), span));
+    fn word_filter(&self, p: PatId, text: &str, v: &mut Vec<(usize, usize)>) {
+        if let Some(words) = &self.words
+            && self.matcher.patterns[p as usize].word
+        {
+            v.retain(|&span| words.on_words(text, span));
         }
     }
 
+    /// Group `g`'s occurring literals (a range of `live.keys`) and their hit count.
+    fn live(&self, g: usize) -> (usize, usize, usize) {
+        let mut live = self.live.borrow_mut();
+        let (s, e, n) = live.at.get(g);
+        if e > 0 {
+            return (s as usize, e as usize - 1, n as usize);
+        }
+        let s = live.keys.len();
+        let mut n = 0;
+        for &k in self.matcher.set_members.get(g) {
+            // Most members do not occur; the bit set answers that from cache.
+            if self.occurred[k as usize / 64] & (1 << (k % 64)) == 0 {
+                continue;
+            }
+            live.keys.push(k);
+            n += self.hits.get(k as usize).len();
+        }
+        let e = live.keys.len();
+        live.at.set(g, (s as u32, e as u32 + 1, n as u32));
+        (s, e, n)
+    }
+
     /// Start offsets of regex literal group `g`, sorted and distinct (由 and 由于
-    /// start at the same place); merged into `buf` unless the group is one literal.
+    /// start at the same place); merged into `buf` unless one literal occurs.
     fn group<'s>(&'s self, g: usize, buf: &'s mut Vec<usize>) -> &'s [usize] {
-        let members = self.matcher.set_members.get(g);
-        if let [only] = members {
-            return self.hits.get(*only as usize);
+        let (s, e, _) = self.live(g);
+        let live = self.live.borrow();
+        if let [only] = live.keys[s..e] {
+            return self.hits.get(only as usize);
         }
         buf.clear();
-        for &k in members {
+        for &k in &live.keys[s..e] {
             buf.extend_from_slice(self.hits.get(k as usize));
         }
         buf.sort_unstable();
@@ -296,7 +445,8 @@ impl Occurrences<'_> {
     /// Whether some literal of group `g` starts in `[lo, hi]`. Looked up per
     /// literal: merging a group holding 以 or 决定 would cost more than the search.
     fn within(&self, g: usize, lo: usize, hi: usize) -> bool {
-        self.matcher.set_members.get(g).iter().any(|&k| {
+        let (s, e, _) = self.live(g);
+        self.live.borrow().keys[s..e].iter().any(|&k| {
             let v = self.hits.get(k as usize);
             let i = v.partition_point(|&x| x < lo);
             v.get(i).is_some_and(|&x| x <= hi)
@@ -306,7 +456,8 @@ impl Occurrences<'_> {
     /// Start offsets of group `g`'s literals in `[lo, hi]`, sorted, into `buf`.
     fn starts_in(&self, g: usize, lo: usize, hi: usize, buf: &mut Vec<usize>) {
         buf.clear();
-        for &k in self.matcher.set_members.get(g) {
+        let (s, e, _) = self.live(g);
+        for &k in &self.live.borrow().keys[s..e] {
             let v = self.hits.get(k as usize);
             let i = v.partition_point(|&x| x < lo);
             buf.extend(v[i..].iter().take_while(|&&x| x <= hi));
@@ -317,12 +468,7 @@ impl Occurrences<'_> {
 
     /// Number of hits of literal group `g`'s literals.
     fn group_len(&self, g: usize) -> usize {
-        self.matcher
-            .set_members
-            .get(g)
-            .iter()
-            .map(|&k| self.hits.get(k as usize).len())
-            .sum()
+        self.live(g).2
     }
 
     /// Runs regex `r` where its plan says it can match.
@@ -413,46 +559,67 @@ impl Occurrences<'_> {
     }
 }
 
-/// Finds every literal term, and every regex used as a signal, in `text`.
-/// `boundaries` are jieba token ends, needed only for word-bounded (`w:`) terms.
+/// Finds every literal term, and every regex used as a signal, in `text`. With
+/// `words`, word-bounded (`w:`) terms count only on jieba word boundaries;
+/// without, they match like plain terms.
 #[inline(never)]
-pub fn scan<'m>(m: &'m Matcher, text: &str, boundaries: Option<&[usize]>) -> Occurrences<'m> {
-    let boundaries = boundaries.filter(|_| m.any_word);
-    let mut spans: Vec<(u32, (usize, usize))> = Vec::with_capacity(text.len() / 16);
-    let mut hits: Vec<(u32, usize)> = Vec::with_capacity(text.len() / 4);
+pub fn scan<'m>(m: &'m Matcher, text: &str, words: bool) -> Occurrences<'m> {
+    let words = (words && m.any_word).then(Words::default);
+    // Sized from the bulk corpus (0.8 literal hits and 0.25 term spans per
+    // character; a character is three bytes): growing these vectors copied more
+    // than the scan wrote.
+    let mut spans: Vec<(u32, (usize, usize))> = Vec::with_capacity(text.len() / 10);
+    let mut hits: Vec<(u32, usize)> = Vec::with_capacity(text.len() / 3);
     if let Some(ac) = &m.ac {
         for hit in ac.find_overlapping_iter(text) {
-            let a = hit.value() as usize;
+            let v = hit.value();
             let span = (hit.start(), hit.end());
-            for &(id, word) in m.ac_literals.get(a) {
-                if !word || on_words(boundaries, span) {
+            let k = if v & HIT_INDEX == 0 {
+                let (term, k) = unpack_hit(v);
+                if let Some(id) = term {
                     spans.push((id, span));
                 }
-            }
-            let k = m.ac_set_key[a];
+                k
+            } else {
+                let a = (v & !HIT_INDEX) as usize;
+                for &(id, word) in m.ac_literals.get(a) {
+                    if !word || words.as_ref().is_none_or(|w| w.on_words(text, span)) {
+                        spans.push((id, span));
+                    }
+                }
+                m.ac_set_key[a]
+            };
             if k != NO_KEY {
                 hits.push((k, hit.start()));
             }
         }
     }
+    let hits = Grouped::build(m.set_keys, hits);
+    let mut occurred = vec![0u64; m.set_keys.div_ceil(64)];
+    for k in hits.keys() {
+        occurred[k / 64] |= 1 << (k % 64);
+    }
     let mut occ = Occurrences {
         matcher: m,
         spans: Grouped::build(0, Vec::new()),
         lazy: (0..m.lazy_regexes.len()).map(|_| OnceCell::new()).collect(),
-        hits: Grouped::build(m.set_keys, hits),
+        hits,
+        occurred,
+        live: RefCell::new(LiveGroups {
+            at: Table::new(m.set_members.len(), &GROUP_TABLES),
+            keys: Vec::new(),
+        }),
         newlines: memchr_newlines(text),
-        boundaries: boundaries.map(<[usize]>::to_vec),
+        words,
     };
     // Which literal groups occur, from the literals that did: a regex can match
     // only if all of its groups occur, which most of the rule set's regexes fail
     // in any one draft. (Asking each regex's groups' literals instead touched
     // thousands of scattered entries per document.)
     let mut present = vec![false; m.set_members.len()];
-    for k in 0..m.set_keys {
-        if !occ.hits.get(k).is_empty() {
-            for &g in m.key_groups.get(k) {
-                present[g as usize] = true;
-            }
+    for k in occ.hits.keys() {
+        for &g in m.key_groups.get(k) {
+            present[g as usize] = true;
         }
     }
     for (r, (_, id)) in m.regexes.iter().enumerate() {
@@ -460,18 +627,13 @@ pub fn scan<'m>(m: &'m Matcher, text: &str, boundaries: Option<&[usize]>) -> Occ
             && m.regex_groups.get(r).iter().all(|&g| present[g as usize])
         {
             let mut found = occ.run_regex(r, text);
-            occ.word_filter(*id, &mut found);
+            occ.word_filter(*id, text, &mut found);
+            found.sort_unstable();
             spans.extend(found.into_iter().map(|span| (*id, span)));
         }
     }
     occ.spans = Grouped::build(m.patterns.len(), spans);
     occ
-}
-
-/// Whether `span` starts and ends on jieba word boundaries (when none were given,
-/// `w:` terms match like plain ones).
-fn on_words(boundaries: Option<&[usize]>, (s, e): (usize, usize)) -> bool {
-    boundaries.is_none_or(|b| b.binary_search(&s).is_ok() && b.binary_search(&e).is_ok())
 }
 
 /// Byte offsets just after each sentence end (。！？；!?; and line breaks). Read as
@@ -738,10 +900,11 @@ impl<'a> Prepared<'a> {
                 return true;
             }
         }
+        // List words first: they are rare, and a paragraph of a law can be long.
         let lead_in_forbids = |lead: &str| {
-            (PROHIBITIONS.iter().any(|p| lead.contains(p))
-                || SANCTIONS.iter().any(|p| lead.contains(p)))
-                && LIST_WORDS.iter().any(|w| lead.contains(w))
+            LIST_WORDS.iter().any(|w| lead.contains(w))
+                && (PROHIBITIONS.iter().any(|p| lead.contains(p))
+                    || SANCTIONS.iter().any(|p| lead.contains(p)))
         };
         // "……不得有下列行为：（一）……；（二）……" within one paragraph.
         let (ps, _) = self.paragraph(s);
@@ -1269,11 +1432,9 @@ impl<'a> Prepared<'a> {
         // Signals are found eagerly, so the rules to run are those of the
         // patterns that occurred; rules still run in rule-set order.
         let mut todo = vec![false; set.rules.len()];
-        for p in 0..set.matcher.patterns.len() {
-            if !self.occ.spans.get(p).is_empty() {
-                for &r in set.by_signal.get(p) {
-                    todo[r as usize] = true;
-                }
+        for p in self.occ.spans.keys() {
+            for &r in set.by_signal.get(p) {
+                todo[r as usize] = true;
             }
         }
         let mut out = Vec::new();
@@ -1301,6 +1462,53 @@ mod tests {
         assert_eq!(sentence_ends(text), by_chars);
     }
 
+    /// Word-bounded terms are checked against the jieba tokens of their line alone
+    /// ([`Words`]); in every fixture draft those are the whole text's tokens.
+    #[test]
+    fn lines_segment_as_in_the_whole_text() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let cfg = crate::config::Config::default();
+        let seg = crate::segment::segmenter();
+        let mut dirs = vec![root.join("tests/fixtures/drafts")];
+        let mut lines = 0;
+        while let Some(d) = dirs.pop() {
+            for entry in std::fs::read_dir(&d).expect("fixture dir").flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                    continue;
+                }
+                let Ok(doc) = crate::ingest::read_path(&p, &cfg.limits) else {
+                    continue;
+                };
+                let text = &doc.text;
+                let whole = seg.boundaries(text);
+                let mut at = 0;
+                for line in text.split('\n') {
+                    let hi = at + line.len();
+                    let expected: Vec<usize> = whole
+                        .iter()
+                        .copied()
+                        .filter(|&b| b >= at && b <= hi)
+                        .collect();
+                    let got: Vec<usize> = seg.boundaries(line).iter().map(|b| b + at).collect();
+                    assert_eq!(got, expected, "{}: {line}", p.display());
+                    at = hi + 1;
+                    lines += 1;
+                }
+            }
+        }
+        assert!(lines > 10_000, "only {lines} lines read");
+        let words = Words::default();
+        let text = "全体教职工参加。\n职工代表大会审议通过。";
+        let span = |needle: &str, from: usize| {
+            let s = from + text[from..].find(needle).expect("in text");
+            (s, s + needle.len())
+        };
+        assert!(!words.on_words(text, span("职工", 0)));
+        assert!(words.on_words(text, span("职工", text.find('\n').expect("two lines"))));
+    }
+
     /// The pivot plans (rarest group per document, windows, anchored
     /// verification) must find exactly what each regex finds on its own within
     /// each line, in every fixture draft.
@@ -1326,7 +1534,7 @@ mod tests {
                     continue;
                 };
                 let text = &doc.text;
-                let occ = scan(m, text, None);
+                let occ = scan(m, text, false);
                 for (v, id) in &m.regexes {
                     let mut expected = Vec::new();
                     let mut at = 0;

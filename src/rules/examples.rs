@@ -12,7 +12,6 @@ use super::RuleSet;
 use super::engine::{Prepared, scan};
 use crate::analyze::amount::find_amounts;
 use crate::ingest::{self, Document, Limits};
-use crate::segment::segmenter;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleResult {
@@ -38,10 +37,8 @@ fn as_document(text: &str) -> Option<Document> {
 
 /// Evidence ranges (byte offsets) the rule at `idx` reports on `text`.
 pub fn hits(set: &RuleSet, idx: usize, doc: &Document) -> Vec<(usize, usize)> {
-    let seg = segmenter();
-    let boundaries = seg.boundaries(&doc.text);
     let amounts = find_amounts(&doc.text);
-    let occ = scan(&set.matcher, &doc.text, Some(&boundaries));
+    let occ = scan(&set.matcher, &doc.text, true);
     let prep = Prepared::new(doc, occ, &amounts, &[]);
     let mut out = Vec::new();
     prep.run_rule(idx, &set.rules[idx], true, None, &mut out);
