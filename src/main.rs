@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+// The check allocates per document (blocks, hit lists, scopes); with the system
+// allocator that cost a fifth of its time (README, 性能).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
