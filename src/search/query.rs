@@ -19,7 +19,7 @@ use std::ops::Bound;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RegexPhraseQuery, TermQuery,
+    AllQuery, BooleanQuery, Occur, PhraseQuery, Query, RegexPhraseQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -284,15 +284,15 @@ fn text_query(f: &Fields, q: &str) -> Option<Box<dyn Query>> {
         let sub: Option<Box<dyn Query>> = match part {
             Part::Phrase(p) => substring_q(f, &p),
             Part::Word(w) => {
-                let alts: Vec<(Occur, Box<dyn Query>)> = [
-                    words_q(f, &w),
-                    // The substring alternative counts a little less than whole words.
-                    substring_q(f, &w).map(|q| Box::new(BoostQuery::new(q, 0.5)) as Box<dyn Query>),
-                ]
-                .into_iter()
-                .flatten()
-                .map(|q| (Occur::Should, q))
-                .collect();
+                // The substring alternative weighs as much as the words: a clause
+                // holding the query's exact text, segmented otherwise (整体项目，由县
+                // 城管局 for 体项目，由县城), outranked it at half weight once enough
+                // clauses held two thirds of its words apart.
+                let alts: Vec<(Occur, Box<dyn Query>)> = [words_q(f, &w), substring_q(f, &w)]
+                    .into_iter()
+                    .flatten()
+                    .map(|q| (Occur::Should, q))
+                    .collect();
                 (!alts.is_empty()).then(|| Box::new(BooleanQuery::new(alts)) as Box<dyn Query>)
             }
         };
