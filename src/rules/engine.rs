@@ -1451,6 +1451,29 @@ impl<'a> Prepared<'a> {
 mod tests {
     use super::*;
 
+    /// Every readable fixture draft whose path passes `keep`, with its path.
+    fn fixture_documents(
+        keep: impl Fn(&std::path::Path) -> bool,
+    ) -> Vec<(std::path::PathBuf, Document)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let limits = crate::config::Config::default().limits;
+        let mut dirs = vec![root.join("tests/fixtures/drafts")];
+        let mut out = Vec::new();
+        while let Some(d) = dirs.pop() {
+            for entry in std::fs::read_dir(&d).expect("fixture dir").flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if keep(&p)
+                    && let Ok(doc) = crate::ingest::read_path(&p, &limits)
+                {
+                    out.push((p, doc));
+                }
+            }
+        }
+        out
+    }
+
     #[test]
     fn sentence_ends_match_a_character_scan() {
         let text = "第一条　为规范管理，制定本办法。\n（一）是否可行？应当论证！不得拆分；\nA;b?c!。、，：「」￥";
@@ -1466,36 +1489,23 @@ mod tests {
     /// ([`Words`]); in every fixture draft those are the whole text's tokens.
     #[test]
     fn lines_segment_as_in_the_whole_text() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let cfg = crate::config::Config::default();
         let seg = crate::segment::segmenter();
-        let mut dirs = vec![root.join("tests/fixtures/drafts")];
         let mut lines = 0;
-        while let Some(d) = dirs.pop() {
-            for entry in std::fs::read_dir(&d).expect("fixture dir").flatten() {
-                let p = entry.path();
-                if p.is_dir() {
-                    dirs.push(p);
-                    continue;
-                }
-                let Ok(doc) = crate::ingest::read_path(&p, &cfg.limits) else {
-                    continue;
-                };
-                let text = &doc.text;
-                let whole = seg.boundaries(text);
-                let mut at = 0;
-                for line in text.split('\n') {
-                    let hi = at + line.len();
-                    let expected: Vec<usize> = whole
-                        .iter()
-                        .copied()
-                        .filter(|&b| b >= at && b <= hi)
-                        .collect();
-                    let got: Vec<usize> = seg.boundaries(line).iter().map(|b| b + at).collect();
-                    assert_eq!(got, expected, "{}: {line}", p.display());
-                    at = hi + 1;
-                    lines += 1;
-                }
+        for (p, doc) in fixture_documents(|_| true) {
+            let text = &doc.text;
+            let whole = seg.boundaries(text);
+            let mut at = 0;
+            for line in text.split('\n') {
+                let hi = at + line.len();
+                let expected: Vec<usize> = whole
+                    .iter()
+                    .copied()
+                    .filter(|&b| b >= at && b <= hi)
+                    .collect();
+                let got: Vec<usize> = seg.boundaries(line).iter().map(|b| b + at).collect();
+                assert_eq!(got, expected, "{}: {line}", p.display());
+                at = hi + 1;
+                lines += 1;
             }
         }
         assert!(lines > 10_000, "only {lines} lines read");
@@ -1518,49 +1528,37 @@ mod tests {
         let cfg = crate::config::Config::default();
         let set = RuleSet::load(&root.join("rules"), &cfg).expect("shipped rules load");
         let m = &set.matcher;
-        let mut dirs = vec![root.join("tests/fixtures/drafts")];
         let mut checked = 0;
-        while let Some(d) = dirs.pop() {
-            for entry in std::fs::read_dir(&d).expect("fixture dir").flatten() {
-                let p = entry.path();
-                if p.is_dir() {
-                    dirs.push(p);
-                    continue;
+        for (p, doc) in
+            fixture_documents(|p| p.extension().is_some_and(|e| e == "txt" || e == "md"))
+        {
+            let text = &doc.text;
+            let occ = scan(m, text, false);
+            for (v, id) in &m.regexes {
+                let mut expected = Vec::new();
+                let mut at = 0;
+                for line in text.split('\n') {
+                    // Confined to the line, as the engine confines matches;
+                    // assertions still see the whole text.
+                    let input = Input::new(text).range(at..at + line.len());
+                    expected.extend(v.re.find_iter(input).map(|h| (h.start(), h.end())));
+                    at += line.len() + 1;
                 }
-                if !p.extension().is_some_and(|e| e == "txt" || e == "md") {
-                    continue;
-                }
-                let Ok(doc) = crate::ingest::read_path(&p, &cfg.limits) else {
-                    continue;
-                };
-                let text = &doc.text;
-                let occ = scan(m, text, false);
-                for (v, id) in &m.regexes {
-                    let mut expected = Vec::new();
-                    let mut at = 0;
-                    for line in text.split('\n') {
-                        // Confined to the line, as the engine confines matches;
-                        // assertions still see the whole text.
-                        let input = Input::new(text).range(at..at + line.len());
-                        expected.extend(v.re.find_iter(input).map(|h| (h.start(), h.end())));
-                        at += line.len() + 1;
-                    }
-                    let got = occ.of(*id, text);
-                    let differ: Vec<&str> = expected
-                        .iter()
-                        .filter(|x| !got.contains(x))
-                        .chain(got.iter().filter(|x| !expected.contains(x)))
-                        .map(|&(s, e)| &text[floor_char(text, s.saturating_sub(12))..e])
-                        .collect();
-                    assert!(
-                        differ.is_empty(),
-                        "{} in {}: {differ:?}",
-                        m.patterns[*id as usize].source,
-                        p.display()
-                    );
-                }
-                checked += 1;
+                let got = occ.of(*id, text);
+                let differ: Vec<&str> = expected
+                    .iter()
+                    .filter(|x| !got.contains(x))
+                    .chain(got.iter().filter(|x| !expected.contains(x)))
+                    .map(|&(s, e)| &text[floor_char(text, s.saturating_sub(12))..e])
+                    .collect();
+                assert!(
+                    differ.is_empty(),
+                    "{} in {}: {differ:?}",
+                    m.patterns[*id as usize].source,
+                    p.display()
+                );
             }
+            checked += 1;
         }
         assert!(checked > 100, "only {checked} fixture drafts read");
     }
