@@ -217,10 +217,14 @@ struct Words {
 }
 
 impl Words {
-    /// Whether `span` of `text` starts and ends on jieba word boundaries.
-    fn on_words(&self, text: &str, (s, e): (usize, usize)) -> bool {
-        let lo = text[..s].rfind('\n').map_or(0, |i| i + 1);
-        let hi = text[e..].find('\n').map_or(text.len(), |i| e + i);
+    /// Whether `span` of `text` starts and ends on jieba word boundaries;
+    /// `newlines` are the text's line breaks (the scan's own list, so that finding
+    /// the line costs two binary searches, however long it is).
+    fn on_words(&self, text: &str, newlines: &[usize], (s, e): (usize, usize)) -> bool {
+        let i = newlines.partition_point(|&n| n < s);
+        let lo = if i == 0 { 0 } else { newlines[i - 1] + 1 };
+        let j = newlines.partition_point(|&n| n < e);
+        let hi = newlines.get(j).copied().unwrap_or(text.len());
         let mut lines = self.lines.borrow_mut();
         let b = lines.entry(lo).or_insert_with(|| {
             let mut b = crate::segment::segmenter().boundaries(&text[lo..hi]);
@@ -399,7 +403,7 @@ impl Occurrences<'_> {
         if let Some(words) = &self.words
             && self.matcher.patterns[p as usize].word
         {
-            v.retain(|&span| words.on_words(text, span));
+            v.retain(|&span| words.on_words(text, &self.newlines, span));
         }
     }
 
@@ -565,6 +569,7 @@ impl Occurrences<'_> {
 #[inline(never)]
 pub fn scan<'m>(m: &'m Matcher, text: &str, words: bool) -> Occurrences<'m> {
     let words = (words && m.any_word).then(Words::default);
+    let newlines = memchr_newlines(text);
     // Sized from the bulk corpus (0.8 literal hits and 0.25 term spans per
     // character; a character is three bytes): growing these vectors copied more
     // than the scan wrote.
@@ -583,7 +588,11 @@ pub fn scan<'m>(m: &'m Matcher, text: &str, words: bool) -> Occurrences<'m> {
             } else {
                 let a = (v & !HIT_INDEX) as usize;
                 for &(id, word) in m.ac_literals.get(a) {
-                    if !word || words.as_ref().is_none_or(|w| w.on_words(text, span)) {
+                    if !word
+                        || words
+                            .as_ref()
+                            .is_none_or(|w| w.on_words(text, &newlines, span))
+                    {
                         spans.push((id, span));
                     }
                 }
@@ -609,7 +618,7 @@ pub fn scan<'m>(m: &'m Matcher, text: &str, words: bool) -> Occurrences<'m> {
             at: Table::new(m.set_members.len(), &GROUP_TABLES),
             keys: Vec::new(),
         }),
-        newlines: memchr_newlines(text),
+        newlines,
         words,
     };
     // Which literal groups occur, from the literals that did: a regex can match
@@ -1515,8 +1524,13 @@ mod tests {
             let s = from + text[from..].find(needle).expect("in text");
             (s, s + needle.len())
         };
-        assert!(!words.on_words(text, span("职工", 0)));
-        assert!(words.on_words(text, span("职工", text.find('\n').expect("two lines"))));
+        let newlines = memchr_newlines(text);
+        assert!(!words.on_words(text, &newlines, span("职工", 0)));
+        assert!(words.on_words(
+            text,
+            &newlines,
+            span("职工", text.find('\n').expect("two lines"))
+        ));
     }
 
     /// The pivot plans (rarest group per document, windows, anchored
